@@ -1,0 +1,1 @@
+"""shinbun: a self-hostable digital edition for a Japanese-language newspaper."""

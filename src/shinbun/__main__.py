@@ -1,0 +1,3 @@
+from shinbun.cli import main
+
+main()

@@ -1,0 +1,148 @@
+"""The JSON API at /api/v1/ (django-ninja; OpenAPI at /api/v1/openapi.json)."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import ValidationError
+from pydantic import Field
+
+from shinbun.members import entitlements
+from shinbun.newsroom.models import Article, Section
+
+api = NinjaAPI(
+    title=f"{settings.SITE_NAME} API",
+    version="1",
+    urls_namespace="api",
+    description="記事・セクションを JSON で返します。全文は読む権利のある読者にだけ返します。",
+)
+
+MAX_LIMIT = 100
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    return api.create_response(
+        request, {"detail": "リクエストの値が正しくありません。", "errors": exc.errors}, status=422
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "見つかりませんでした。"}, status=404)
+
+
+class SectionOut(Schema):
+    slug: str
+    name: str
+
+
+class SectionList(Schema):
+    count: int
+    items: list[SectionOut]
+
+
+class ArticleSummary(Schema):
+    id: int
+    url: str
+    headline: str
+    subheadline: str
+    lead: str
+    access: str
+    section: SectionOut
+    published_at: datetime
+    updated_at: datetime | None
+
+
+class ArticleList(Schema):
+    count: int
+    items: list[ArticleSummary]
+
+
+class BodyBlock(Schema):
+    type: str
+    html: str | None = None
+    text: str | None = None
+    key: str | None = None
+
+
+class ArticleDetail(ArticleSummary):
+    byline: str
+    full_text: bool
+    access_reason: str
+    body: list[BodyBlock]
+    keywords: list[SectionOut]
+    series: SectionOut | None
+    column: SectionOut | None
+    recommendations: list[ArticleSummary]
+
+
+class ArticleFilters(Schema):
+    section: str | None = Field(None, max_length=100)
+    series: str | None = Field(None, max_length=100)
+    column: str | None = Field(None, max_length=100)
+    keyword: str | None = Field(None, max_length=100)
+    limit: int = Field(20, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=100_000)
+
+
+def summary(request, article: Article) -> dict:
+    return {
+        "id": article.pk,
+        "url": request.build_absolute_uri(article.get_absolute_url())
+        if not settings.BASE_URL
+        else settings.BASE_URL + article.get_absolute_url(),
+        "headline": article.headline,
+        "subheadline": article.subheadline,
+        "lead": article.lead,
+        "access": article.access,
+        "section": {"slug": article.section.slug, "name": article.section.name},
+        "published_at": article.published_at,
+        "updated_at": article.updated_at,
+    }
+
+
+@api.get("/sections", response=SectionList, summary="セクション一覧")
+def list_sections(request):
+    items = list(Section.objects.values("slug", "name"))
+    return {"count": len(items), "items": items}
+
+
+@api.get("/articles", response=ArticleList, summary="記事一覧(新しい順)")
+def list_articles(request, filters: Query[ArticleFilters]):
+    queryset = Article.objects.published().select_related("section")
+    for field, lookup in (
+        ("section", "section__slug"),
+        ("series", "series__slug"),
+        ("column", "column__slug"),
+        ("keyword", "keywords__slug"),
+    ):
+        value = getattr(filters, field)
+        if value is not None:
+            queryset = queryset.filter(**{lookup: value})
+    count = queryset.count()
+    page = queryset[filters.offset : filters.offset + filters.limit]
+    return {"count": count, "items": [summary(request, a) for a in page]}
+
+
+@api.get("/articles/{article_id}", response=ArticleDetail, summary="記事")
+def get_article(request, article_id: int):
+    article = get_object_or_404(
+        Article.objects.published().select_related("section", "series", "column"), pk=article_id
+    )
+    reader = entitlements.reader_for(request.user)
+    decision = entitlements.decide(reader, article.access)
+    ref = lambda obj: {"slug": obj.slug, "name": obj.name} if obj else None  # noqa: E731
+    return {
+        **summary(request, article),
+        "byline": article.byline,
+        "full_text": decision.full_text,
+        "access_reason": decision.reason.value,
+        "body": entitlements.readable_blocks(article, decision),
+        "keywords": [ref(k) for k in article.keywords.all()],
+        "series": ref(article.series),
+        "column": ref(article.column),
+        "recommendations": [],
+    }

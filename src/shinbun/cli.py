@@ -1,0 +1,127 @@
+"""The `shinbun` command: demo, serve, worker, manage."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def _demo_environment(data: str) -> dict:
+    Path(data).mkdir(parents=True, exist_ok=True)
+    os.environ["SHINBUN_DATA_DIR"] = str(Path(data).resolve())
+    os.environ.setdefault("SHINBUN_DEMO", "true")
+    os.environ.setdefault("SHINBUN_SECURE_COOKIES", "false")
+    return dict(os.environ)
+
+
+def demo(args) -> int:
+    env = _demo_environment(args.data)
+    _manage("migrate", "--noinput", verbosity=0)
+    _manage("collectstatic", "--noinput", verbosity=0)
+    _manage("load_demo")
+    print(f"\nshinbun demo: http://{args.host}:{args.port}/  (data in {env['SHINBUN_DATA_DIR']})")
+    print(
+        "accounts (password shinbun-demo): free@example.jp paid@example.jp "
+        "expert@example.jp editor@example.jp\n",
+        flush=True,
+    )
+    exe = [sys.executable, "-m", "shinbun"]
+    worker = subprocess.Popen([*exe, "worker"], env=env)
+    server = subprocess.Popen(
+        [*exe, "serve", "--host", args.host, "--port", str(args.port), "--workers", "2"], env=env
+    )
+    children = [server, worker]
+
+    def stop(*_):
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        stop()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return server.returncode or 0
+
+
+def serve(args) -> int:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "shinbun.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--no-control-socket",
+        "--access-logfile",
+        "-" if args.access_log else "/dev/null",
+    ]
+    os.execv(sys.executable, command)
+
+
+def worker(args) -> int:
+    _manage("run_huey")
+    return 0
+
+
+def manage(args) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["shinbun manage", *args.rest])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="shinbun", description="shinbun digital edition")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("demo", help="create the demo database and serve the site")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data", default="var", help="folder for the database and files (./var)")
+    p.set_defaults(func=demo)
+
+    p = commands.add_parser("serve", help="serve the site with gunicorn (configured by env)")
+    p.add_argument("--host", default=os.environ.get("SHINBUN_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("SHINBUN_PORT", "8000")))
+    p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    p.add_argument("--access-log", action="store_true")
+    p.set_defaults(func=serve)
+
+    p = commands.add_parser("worker", help="run the background worker (Huey consumer)")
+    p.set_defaults(func=worker)
+
+    p = commands.add_parser("manage", help="Django management commands", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=manage)
+
+    args = parser.parse_args(argv)
+    sys.exit(args.func(args))

@@ -1,0 +1,70 @@
+"""The anonymous page cache.
+
+Pages for readers without a session are the same bytes for everyone, so they are
+kept in the cache (Redis when REDIS_URL is set, else per process) and sent with
+Cache-Control/ETag so a CDN can hold them too. A request that carries a session
+cookie never reads or fills this cache, so nothing per-reader can leak into it.
+Publishing purges the pages an article appears on; the TTL bounds staleness for
+caches that a purge cannot reach (the per-process cache of other workers).
+"""
+
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
+
+CACHEABLE_PARAMS = {"page"}
+
+
+def _key(path: str, language: str) -> str:
+    digest = hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
+    return f"page:{language}:{digest}"
+
+
+def _anonymous(request) -> bool:
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+def cache_anonymous_page(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        ttl = settings.PAGE_CACHE_SECONDS
+        cacheable = (
+            ttl > 0
+            and request.method in ("GET", "HEAD")
+            and _anonymous(request)
+            and set(request.GET) <= CACHEABLE_PARAMS
+        )
+        if not cacheable:
+            response = view(request, *args, **kwargs)
+            if not _anonymous(request):
+                patch_cache_control(response, private=True, no_cache=True)
+            return response
+        key = _key(request.get_full_path(), get_language())
+        hit = cache.get(key)
+        if hit is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200 or response.cookies or response.streaming:
+                return response
+            etag = '"' + hashlib.blake2b(response.content, digest_size=12).hexdigest() + '"'
+            hit = (response.content, response["Content-Type"], etag)
+            cache.set(key, hit, ttl)
+        content, content_type, etag = hit
+        if request.headers.get("If-None-Match") == etag:
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(content, content_type=content_type)
+        response["ETag"] = etag
+        response["Cache-Control"] = f"public, max-age={ttl}"
+        return response
+
+    return wrapper
+
+
+def purge_paths(paths) -> None:
+    keys = [_key(path, code) for path in paths for code, _name in settings.LANGUAGES]
+    cache.delete_many(keys)

@@ -1,0 +1,33 @@
+import json
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from shinbun.core.timefmt import format_jst, format_update
+
+register = template.Library()
+
+# JSON inside <script> must not be able to close the element or open a comment.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter
+def jst(value):
+    return format_jst(value) if value else ""
+
+
+@register.simple_tag
+def update_time(published, updated):
+    return format_update(published, updated) if published and updated else ""
+
+
+@register.filter
+def json_ld(data) -> str:
+    text = json.dumps(data, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308
+
+
+@register.filter
+def chart_svg(figure) -> str:
+    # Drawn by shinbun.newsroom.charts from numbers and escaped labels only.
+    return mark_safe(figure.svg())  # noqa: S308

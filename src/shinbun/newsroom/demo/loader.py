@@ -1,0 +1,143 @@
+"""Loads the demo publication (content.json, written for this project) and the demo
+accounts. Running it again keeps what is there: rows are found by their slugs and
+external ids, and existing ones are left as editors may have changed them."""
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+
+from shinbun.core.timefmt import JST
+from shinbun.newsroom.models import (
+    Article,
+    Column,
+    Correction,
+    Figure,
+    Keyword,
+    Section,
+    Series,
+)
+from shinbun.newsroom.publishing import record_revision
+
+CONTENT = Path(__file__).with_name("content.json")
+DEMO_PASSWORD = "shinbun-demo"
+DEMO_ACCOUNTS = [
+    # (email, display name, flags)
+    ("free@example.jp", "無料会員 太郎", {}),
+    ("paid@example.jp", "有料会員 花子", {}),
+    (
+        "expert@example.jp",
+        "専門家 一郎",
+        {"is_expert": True, "expert_title": "教授", "expert_affiliation": "シンブン大学"},
+    ),
+    ("editor@example.jp", "編集者 次郎", {"is_staff": True}),
+]
+EDITOR_GROUP = "編集者"
+
+
+def load_content(now: datetime | None = None) -> dict:
+    data = json.loads(CONTENT.read_text(encoding="utf-8"))
+    now = now or timezone.now()
+    counts = {"articles": 0}
+    with transaction.atomic():
+        for position, item in enumerate(data["sections"]):
+            Section.objects.get_or_create(
+                slug=item["slug"],
+                defaults={
+                    "name": item["name"],
+                    "description": item.get("description", ""),
+                    "position": position,
+                },
+            )
+        for model, key in ((Series, "series"), (Column, "columns")):
+            for item in data[key]:
+                fields = {k: v for k, v in item.items() if k != "slug"}
+                model.objects.get_or_create(slug=item["slug"], defaults=fields)
+        for item in data["keywords"]:
+            Keyword.objects.get_or_create(slug=item["slug"], defaults={"name": item["name"]})
+        for item in data["figures"]:
+            Figure.objects.get_or_create(
+                key=item["key"],
+                defaults={
+                    "title": item["title"],
+                    "caption": item.get("caption", ""),
+                    "credit": item.get("credit", ""),
+                    "kind": Figure.Kind.CHART,
+                    "chart": item["chart"],
+                },
+            )
+        sections = {s.slug: s for s in Section.objects.all()}
+        series = {s.slug: s for s in Series.objects.all()}
+        columns = {c.slug: c for c in Column.objects.all()}
+        keywords = {k.slug: k for k in Keyword.objects.all()}
+        today = now.astimezone(JST).replace(second=0, microsecond=0)
+        created = {}
+        for item in data["articles"]:
+            external_id = f"demo:{item['slug']}"
+            if Article.objects.filter(external_id=external_id).exists():
+                continue
+            hour, minute = (int(part) for part in item["time"].split(":"))
+            published = (today - timedelta(days=item["days_ago"])).replace(hour=hour, minute=minute)
+            if item["days_ago"] >= 0 and published > now:
+                published -= timedelta(days=1)
+            updated = item.get("updated_minutes_after")
+            article = Article(
+                external_id=external_id,
+                headline=item["headline"],
+                subheadline=item.get("subheadline") or "",
+                lead=item["lead"],
+                body_source="\n\n".join(item["body"]),
+                byline=item.get("byline", ""),
+                section=sections[item["section"]],
+                series=series.get(item.get("series") or ""),
+                column=columns.get(item.get("column") or ""),
+                access=item["access"],
+                newsletter_unlock=item.get("newsletter_unlock", False),
+                status=Article.Status.PUBLISHED,
+                published_at=published,
+                updated_at=published + timedelta(minutes=updated) if updated else None,
+            )
+            article.save()
+            article.keywords.set([keywords[slug] for slug in item.get("keywords", [])])
+            for correction in item.get("corrections", []):
+                when = published + timedelta(minutes=correction.get("minutes_after", 60))
+                Correction.objects.create(article=article, text=correction["text"], created_at=when)
+                article.updated_at = max(article.updated_at or when, when)
+                article.save(update_fields=["updated_at"])
+            record_revision(article, None, "デモデータ")
+            created[item["slug"]] = (article, item.get("related", []))
+            counts["articles"] += 1
+        by_slug = {
+            a.external_id.removeprefix("demo:"): a
+            for a in Article.objects.filter(external_id__startswith="demo:")
+        }
+        for article, related in created.values():
+            article.related.set([by_slug[slug] for slug in related if slug in by_slug])
+    return counts
+
+
+def editor_group() -> Group:
+    group, _ = Group.objects.get_or_create(name=EDITOR_GROUP)
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["newsroom"])
+        | Permission.objects.filter(content_type__app_label="members", codename__startswith="view")
+    )
+    return group
+
+
+def load_accounts() -> int:
+    User = get_user_model()
+    created = 0
+    group = editor_group()
+    for email, name, flags in DEMO_ACCOUNTS:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, DEMO_PASSWORD, display_name=name, **flags)
+            created += 1
+        if user.is_staff:
+            user.groups.add(group)
+    return created

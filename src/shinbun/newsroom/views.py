@@ -1,0 +1,201 @@
+"""Reader pages of the newsroom. Views parse, authorise (through entitlements) and render."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from shinbun.core.pagecache import cache_anonymous_page
+from shinbun.members import entitlements
+from shinbun.newsroom.body import figure_keys
+from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
+from shinbun.newsroom.sharing import mailto_link, share_links
+
+MAX_PAGE = 500
+HOME_SECTION_ITEMS = 5
+
+
+def parse_page(request) -> int:
+    """?page=N for N in 1..MAX_PAGE; anything else is a 404, never a 500."""
+    raw = request.GET.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 4:
+        raise Http404("bad page")
+    page = int(raw)
+    if not 1 <= page <= MAX_PAGE:
+        raise Http404("bad page")
+    return page
+
+
+def paginate(request, queryset) -> dict:
+    """Offset pages without a COUNT: one extra row tells whether a next page exists."""
+    page = parse_page(request)
+    size = settings.PAGE_SIZE
+    rows = list(queryset[(page - 1) * size : page * size + 1])
+    if page > 1 and not rows:
+        raise Http404("no such page")
+    return {
+        "articles": rows[:size],
+        "page": page,
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if len(rows) > size else None,
+    }
+
+
+def visible_articles():
+    return Article.objects.published().for_listing()
+
+
+@require_safe
+@cache_anonymous_page
+def home(request):
+    now_visible = visible_articles()
+    pinned = list(now_visible.filter(pinned=True)[:3])
+    latest = [a for a in now_visible[:12] if a not in pinned]
+    top = (pinned + latest)[:5]
+    rest = [a for a in latest if a not in top][:7]
+    sections = [
+        (section, list(now_visible.filter(section=section)[:HOME_SECTION_ITEMS]))
+        for section in Section.objects.all()
+    ]
+    return render(
+        request,
+        "newsroom/home.html",
+        {"top": top, "latest": rest, "sections": [(s, items) for s, items in sections if items]},
+    )
+
+
+def _listing(request, kind: str, obj, queryset):
+    context = {"kind": kind, "object": obj, **paginate(request, queryset)}
+    return render(request, "newsroom/listing.html", context)
+
+
+@require_safe
+@cache_anonymous_page
+def section(request, slug):
+    obj = get_object_or_404(Section, slug=slug)
+    return _listing(request, "section", obj, visible_articles().filter(section=obj))
+
+
+@require_safe
+@cache_anonymous_page
+def series(request, slug):
+    obj = get_object_or_404(Series, slug=slug)
+    return _listing(request, "series", obj, visible_articles().filter(series=obj))
+
+
+@require_safe
+@cache_anonymous_page
+def column(request, slug):
+    obj = get_object_or_404(Column, slug=slug)
+    return _listing(request, "column", obj, visible_articles().filter(column=obj))
+
+
+@require_safe
+@cache_anonymous_page
+def keyword(request, slug):
+    obj = get_object_or_404(Keyword, slug=slug)
+    return _listing(request, "keyword", obj, visible_articles().filter(keywords=obj))
+
+
+def get_article_for(request, article_id: int) -> Article:
+    """A visible article, or any article for an editor (preview). 404 otherwise."""
+    queryset = Article.objects.select_related("section", "series", "column")
+    if not (request.user.is_authenticated and request.user.is_staff):
+        queryset = queryset.published()
+    return get_object_or_404(queryset, pk=article_id)
+
+
+def article_context(request, article: Article) -> dict:
+    reader = entitlements.reader_for(request.user)
+    decision = entitlements.decide(reader, article.access)
+    blocks = entitlements.readable_blocks(article, decision)
+    figures = {}
+    if blocks:
+        keys = figure_keys(blocks)
+        if keys:
+            figures = {f.key: f for f in Figure.objects.filter(key__in=keys)}
+    canonical = absolute_url(request, article.get_absolute_url())
+    return {
+        "article": article,
+        "decision": decision,
+        "reader": reader,
+        "blocks": [
+            {**block, "figure": figures.get(block.get("key"))}
+            if block["type"] == "figure"
+            else block
+            for block in blocks
+        ],
+        "description": article.lead,
+        "canonical": canonical,
+        "share": share_links(canonical, article.headline),
+        "mailto": mailto_link(canonical, article.headline),
+        "keywords": list(article.keywords.all()),
+        "corrections": list(article.corrections.all()),
+    }
+
+
+@require_safe
+@cache_anonymous_page
+def article(request, article_id: int):
+    obj = get_article_for(request, article_id)
+    context = article_context(request, obj)
+    context["related"] = list(obj.related.published().for_listing().order_by("-published_at")[:5])
+    context["recommendations"] = []  # こちらもおすすめ(自動検索): filled by the search work
+    context["json_ld"] = news_article_json_ld(request, obj, context)
+    return render(request, "newsroom/article.html", context)
+
+
+@require_safe
+@cache_anonymous_page
+def article_print(request, article_id: int):
+    obj = get_article_for(request, article_id)
+    return render(request, "newsroom/article_print.html", article_context(request, obj))
+
+
+def absolute_url(request, path: str) -> str:
+    base = settings.BASE_URL or f"{request.scheme}://{request.get_host()}"
+    return base + path
+
+
+def news_article_json_ld(request, article: Article, context: dict) -> dict:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.headline,
+        "description": article.lead,
+        "mainEntityOfPage": context["canonical"],
+        "url": context["canonical"],
+        "datePublished": article.published_at.isoformat() if article.published_at else None,
+        "dateModified": article.last_modified.isoformat() if article.last_modified else None,
+        "articleSection": article.section.name,
+        "inLanguage": "ja",
+        "isAccessibleForFree": article.access == Article.Access.FREE,
+        "publisher": {
+            "@type": "Organization",
+            "name": settings.SITE_NAME,
+            "logo": {
+                "@type": "ImageObject",
+                "url": absolute_url(request, settings.STATIC_URL + "shinbun/logo.png"),
+            },
+        },
+        "image": [absolute_url(request, settings.STATIC_URL + "shinbun/ogp.png")],
+        "articleBody": entitlements.readable_text(article, context["decision"]),
+    }
+    if article.byline:
+        data["author"] = [{"@type": "Person", "name": article.byline}]
+    if article.access != Article.Access.FREE:
+        data["hasPart"] = {
+            "@type": "WebPageElement",
+            "isAccessibleForFree": False,
+            "cssSelector": ".paywalled",
+        }
+    return data
+
+
+def navigation_sections():
+    sections = cache.get("nav:sections")
+    if sections is None:
+        sections = list(Section.objects.values("slug", "name"))
+        cache.set("nav:sections", sections, 300)
+    return sections

@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from shinbun.api.urls import api
+from shinbun.core import views as core_views
+from shinbun.core.pagecache import cache_anonymous_page
+from shinbun.newsroom.sitemaps import SITEMAPS
+
+handler404 = "shinbun.core.views.page_not_found"
+handler500 = "shinbun.core.views.server_error"
+
+urlpatterns = [
+    path("robots.txt", core_views.robots_txt, name="robots_txt"),
+    path(
+        "sitemap.xml",
+        cache_anonymous_page(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        cache_anonymous_page(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
+    path("sitemap-news.xml", core_views.news_sitemap, name="news_sitemap"),
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("", include("shinbun.newsroom.feed_urls")),
+]
+
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("join/", core_views.join, name="join"),
+    path("", include("shinbun.newsroom.urls")),
+    prefix_default_language=False,
+)
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def test_settings_in_test_mode():
+    assert settings.TESTING
