@@ -16,6 +16,7 @@ handler500 = "shinbun.core.views.server_error"
 
 urlpatterns = [
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
+    path("sitemap-news.xml", core_views.news_sitemap, name="news_sitemap"),
     path(
         "sitemap.xml",
         cache_anonymous_page(sitemap_views.index),
@@ -28,7 +29,6 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),
-    path("sitemap-news.xml", core_views.news_sitemap, name="news_sitemap"),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("shinbun.newsroom.feed_urls")),

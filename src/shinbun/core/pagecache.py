@@ -48,6 +48,8 @@ def cache_anonymous_page(view):
         hit = cache.get(key)
         if hit is None:
             response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
             if response.status_code != 200 or response.cookies or response.streaming:
                 return response
             etag = '"' + hashlib.blake2b(response.content, digest_size=12).hexdigest() + '"'
