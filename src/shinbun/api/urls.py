@@ -7,12 +7,18 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import ValidationError
+from ninja.renderers import JSONRenderer
 from pydantic import Field
 
 from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Section
 
+class UnicodeJSONRenderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=UnicodeJSONRenderer(),
     title=f"{settings.SITE_NAME} API",
     version="1",
     urls_namespace="api",
