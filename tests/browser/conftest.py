@@ -37,9 +37,7 @@ def browser():
 
 @pytest.fixture
 def context(browser):
-    context = browser.new_context(
-        permissions=["clipboard-read", "clipboard-write"], locale="ja-JP"
-    )
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"], locale="ja-JP")
     context.set_default_timeout(10_000)
     yield context
     context.close()
