@@ -30,6 +30,8 @@ PAGE_SIZE = env_int("SHINBUN_PAGE_SIZE", 20, minimum=1)
 # How long an anonymous page may be served from the page cache and by a CDN.
 PAGE_CACHE_SECONDS = env_int("SHINBUN_PAGE_CACHE_SECONDS", 60, minimum=0)
 PUBLISHER_NAME = env_str("SHINBUN_PUBLISHER_NAME", "シンブン株式会社")
+# Reference views for bench/pages.py (/_bench/...); never enable in production.
+BENCH_ENDPOINTS = env_bool("SHINBUN_BENCH_ENDPOINTS", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -143,6 +145,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
