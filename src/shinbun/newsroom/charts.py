@@ -54,7 +54,12 @@ def render_chart_svg(chart: dict, title: str = "") -> str:
     series = chart["series"]
     unit = escape(str(chart.get("unit", "")))
     values = [v for s in series for v in s["values"]]
-    low, high = min(0, *values), max(0, *values)
+    if chart["type"] == "bar":
+        low, high = min(0, *values), max(0, *values)  # bars grow from zero
+    else:
+        low, high = min(values), max(values)  # lines show the change, not the level
+        pad = (high - low) * 0.1 or abs(high) * 0.1 or 1
+        low, high = low - pad, high + pad
     step = _nice_step(high - low)
     low = step * (low // step)
     high = step * -(-high // step) if high > low else low + step
@@ -66,7 +71,8 @@ def render_chart_svg(chart: dict, title: str = "") -> str:
     slot = plot_w / len(labels)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'role="img" aria-label="{escape(title)}" class="chart">',
+        f'role="img" aria-label="{escape(title)}" class="chart" '
+        "font-family=\"'Hiragino Sans','Noto Sans CJK JP',sans-serif\">",
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
     ]
     tick = low
@@ -75,13 +81,13 @@ def render_chart_svg(chart: dict, title: str = "") -> str:
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" '
             f'stroke="{"#888" if tick == 0 else "#e3e3e3"}"/>'
-            f'<text x="{LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="12" '
+            f'<text x="{LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="14" '
             f'fill="#555">{_fmt(round(tick, 6))}</text>'
         )
         tick += step
     if unit:
         parts.append(
-            f'<text x="{LEFT - 6}" y="{TOP - 14}" text-anchor="end" font-size="12" '
+            f'<text x="{LEFT - 6}" y="{TOP - 14}" text-anchor="end" font-size="14" '
             f'fill="#555">({unit})</text>'
         )
     every = max(1, len(labels) // 12)
@@ -90,7 +96,7 @@ def render_chart_svg(chart: dict, title: str = "") -> str:
             cx = LEFT + slot * (index + 0.5)
             parts.append(
                 f'<text x="{cx:.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" '
-                f'font-size="12" fill="#333">{escape(label)}</text>'
+                f'font-size="14" fill="#333">{escape(label)}</text>'
             )
     if chart["type"] == "bar":
         width = slot * 0.7 / len(series)
@@ -118,7 +124,7 @@ def render_chart_svg(chart: dict, title: str = "") -> str:
             lx = LEFT + 8 + s_index * 150
             parts.append(
                 f'<rect x="{lx}" y="{TOP - 30}" width="12" height="12" fill="{PALETTE[s_index]}"/>'
-                f'<text x="{lx + 18}" y="{TOP - 19}" font-size="13" fill="#222">'
+                f'<text x="{lx + 18}" y="{TOP - 19}" font-size="14" fill="#222">'
                 f"{escape(str(item.get('name', '')))}</text>"
             )
     parts.append("</svg>")
