@@ -13,6 +13,7 @@ from pydantic import Field
 from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Section
 
+
 class UnicodeJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 

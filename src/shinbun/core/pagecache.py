@@ -14,7 +14,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
 CACHEABLE_PARAMS = {"page"}
@@ -62,11 +62,20 @@ def cache_anonymous_page(view):
             response = HttpResponse(content, content_type=content_type)
         response["ETag"] = etag
         response["Cache-Control"] = f"public, max-age={ttl}"
+        # A reader who logs in must not be shown this copy from a browser's cache.
+        patch_vary_headers(response, ["Cookie"])
         return response
 
     return wrapper
 
 
 def purge_paths(paths) -> None:
-    keys = [_key(path, code) for path in paths for code, _name in settings.LANGUAGES]
+    """Purge pages given by their paths in the default language (unprefixed), in every
+    language: /en/... is the English copy of the same page."""
+    keys = []
+    for path in paths:
+        for code, _name in settings.LANGUAGES:
+            keys.append(_key(path, code))
+            if code != settings.LANGUAGE_CODE:
+                keys.append(_key(f"/{code}{path}", code))
     cache.delete_many(keys)

@@ -22,8 +22,9 @@ INLINE_TAGS = {"strong", "em", "b", "i", "br", "sup", "sub", "a"}
 INLINE_ATTRIBUTES = {"a": {"href", "title"}}
 FIGURE_RE = re.compile(r"^\[\[figure:([A-Za-z0-9_.\-]+)\]\]$")
 PARAGRAPH_SPLIT_RE = re.compile(r"\n\s*\n")
-# C0/C1 control characters other than tab and newline never belong in an article.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0/C1 control characters other than tab and newline never belong in an article, nor
+# do the characters XML 1.0 forbids (lone surrogates, U+FFFE, U+FFFF): feeds would break.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean_text(value: str) -> str:

@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shinbun.core.pagecache import purge_paths
 from shinbun.newsroom.models import Article, ArticleRevision, Correction
@@ -128,4 +129,7 @@ def purge_article(article_id: int) -> None:
         .first()
     )
     if article is not None:
-        purge_paths(pages_of(article))
+        # Paths in the default language whatever language the caller runs in.
+        with translation.override(settings.LANGUAGE_CODE):
+            paths = pages_of(article)
+        purge_paths(paths)

@@ -1,0 +1,141 @@
+"""Home, section, series, column and keyword pages; pagination; the Japanese 404."""
+
+from urllib.parse import unquote
+
+import pytest
+
+from shinbun.newsroom.models import Article
+
+NOT_FOUND = "ページが見つかりません"
+
+
+def article_links(response, parse_html) -> list[str]:
+    return [
+        a["href"]
+        for a in parse_html(response).all("a", class_="headline")
+        if a["href"].startswith("/articles/")
+    ]
+
+
+def test_home_shows_top_stories_and_sections(visitor, make, parse_html):
+    politics = make.section(slug="politics", name="政治")
+    economy = make.section(slug="economy", name="経済")
+    make.section(slug="empty", name="空のセクション")
+    old = make.article(section=politics, headline="古い政治記事")
+    pinned = make.article(section=economy, headline="トップに掲載する記事", pinned=True)
+    newest = make.article(section=economy, headline="最新の経済記事")
+    newest.published_at = pinned.published_at.replace(year=pinned.published_at.year)  # same
+    make.article(section=economy, status=Article.Status.DRAFT, headline="下書き")
+    response = visitor.get("/")
+    assert response.status_code == 200
+    doc = parse_html(response)
+    assert (
+        doc.one("article", class_="lead-story")["text"].strip().startswith("トップに掲載する記事")
+    )
+    boxes = {
+        box["text"].split()[0]: box["text"] for box in doc.all("section", class_="section-box")
+    }
+    assert set(boxes) == {"政治", "経済"}
+    assert "古い政治記事" in boxes["政治"]
+    assert "下書き" not in response.text
+    assert old.get_absolute_url() in article_links(response, parse_html)
+
+
+@pytest.fixture
+def topic_pages(make):
+    """One section, series, column and keyword, each with 25 articles (page size 20)."""
+    section = make.section(slug="economy", name="経済")
+    series = make.series(slug="wages", name="賃上げの行方")
+    column = make.column(slug="keizai", name="経済教室")
+    keyword = make.keyword(slug="賃金", name="賃金")
+    articles = [
+        make.article(section=section, series=series, column=column, keywords=[keyword])
+        for _ in range(25)
+    ]
+    make.article(headline="ほかの記事")  # elsewhere: listed on none of the four pages
+    return {
+        "section": (section, "/sections/economy/"),
+        "series": (series, "/series/wages/"),
+        "column": (column, "/columns/keizai/"),
+        "keyword": (keyword, "/keywords/賃金/"),
+    }, articles
+
+
+@pytest.mark.parametrize("kind", ["section", "series", "column", "keyword"])
+def test_topic_page_pagination(visitor, topic_pages, kind, parse_html, settings):
+    settings.PAGE_SIZE = 20
+    pages, articles = topic_pages
+    obj, url = pages[kind]
+    assert unquote(obj.get_absolute_url()) == url
+    expected = [a.get_absolute_url() for a in articles]  # newest first
+
+    first = visitor.get(url)
+    assert first.status_code == 200
+    assert parse_html(first).one("h1")["text"] == obj.name
+    assert article_links(first, parse_html) == expected[:20]
+    assert parse_html(first).one("a", rel="next")["href"] == "?page=2"
+    assert not parse_html(first).all("a", rel="prev")
+
+    second = visitor.get(url, {"page": "2"})
+    assert second.status_code == 200
+    assert article_links(second, parse_html) == expected[20:]
+    assert parse_html(second).one("a", rel="prev")["href"] == "?page=1"
+    assert not parse_html(second).all("a", rel="next")
+    assert "ほかの記事" not in first.text + second.text
+
+    for bad in ("3", "0", "-1", "abc", "1.5", "", " 1", "１", str(10**9), "9" * 400, "2e3"):
+        response = visitor.get(url, {"page": bad})
+        assert response.status_code == 404, bad
+        assert NOT_FOUND in response.text
+
+
+def test_empty_section_has_one_page(visitor, make):
+    section = make.section()
+    response = visitor.get(section.get_absolute_url())
+    assert response.status_code == 200
+    assert "記事はまだありません。" in response.text
+    assert visitor.get(section.get_absolute_url(), {"page": "2"}).status_code == 404
+
+
+def test_section_page_links_its_feeds(visitor, make, parse_html):
+    section = make.section(slug="tech", name="テック")
+    doc = parse_html(visitor.get("/sections/tech/"))
+    feeds = {link["type"]: link["href"] for link in doc.all("link", rel="alternate")}
+    assert feeds["application/rss+xml"] in ("/sections/tech/rss/", "/feeds/rss/")
+    hrefs = [a["href"] for a in doc.all("a")]
+    assert "/sections/tech/rss/" in hrefs
+    assert "/sections/tech/atom/" in hrefs
+    assert section.name in doc.one("h1")["text"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sections/no-such-section/",
+        "/series/no-such-series/",
+        "/columns/no-such-column/",
+        "/keywords/存在しない/",
+        "/articles/999999/",
+        "/articles/999999/print/",
+        f"/articles/{10**30}/",
+        f"/articles/{2**63}/print/",
+        "/articles/abc/",
+        "/articles/-1/",
+        "/no/such/page/",
+        "/sections/<script>/",
+        "/sections/no-such-section/rss/",
+        "/sections/no-such-section/atom/",
+    ],
+)
+def test_japanese_404(visitor, db, url):
+    response = visitor.get(url)
+    assert response.status_code == 404
+    if not url.endswith(("rss/", "atom/")):
+        assert NOT_FOUND in response.text
+        assert "お探しのページは削除されたか" in response.text
+    assert "<script>" not in response.text
+
+
+def test_post_to_a_page_is_refused(visitor, make):
+    article = make.article()
+    assert visitor.post(article.get_absolute_url()).status_code == 405

@@ -1,0 +1,129 @@
+"""The anonymous page cache (shinbun.core.pagecache): shared pages for visitors,
+never a per-reader page for anyone else."""
+
+import pytest
+
+from shinbun.newsroom import publishing
+from tests.conftest import BODY_MARKER
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/sections/national/", "/feeds/rss/", "/sitemap.xml", "/sitemap-news.xml", "ARTICLE"],
+)
+def test_anonymous_pages_are_public_with_an_etag(visitor, make, url, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    article = make.article()
+    url = article.get_absolute_url() if url == "ARTICLE" else url
+    first = visitor.get(url)
+    assert first.status_code == 200
+    assert "public" in first["Cache-Control"]
+    assert "max-age=60" in first["Cache-Control"]
+    etag = first["ETag"]
+    assert etag.startswith('"') and etag.endswith('"')
+
+    again = visitor.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+
+    other = visitor.get(url, headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200
+    assert other.content == first.content
+
+
+def test_logged_in_pages_are_private_and_never_stored(client_for, visitor, editor, make):
+    article = make.article(access="paid")
+    as_editor = client_for(editor)
+    full = as_editor.get(article.get_absolute_url())
+    assert BODY_MARKER in full.text
+    assert "private" in full["Cache-Control"]
+    assert "public" not in full["Cache-Control"]
+    assert not full.has_header("ETag")
+    assert BODY_MARKER in as_editor.get(f"/articles/{article.pk}/print/").text
+
+    # The visitor who comes next must not receive the editor's page.
+    for url in (article.get_absolute_url(), f"/articles/{article.pk}/print/"):
+        page = visitor.get(url)
+        assert page.status_code == 200
+        assert BODY_MARKER not in page.text
+        assert "public" in page["Cache-Control"]
+
+
+def test_a_cached_visitor_page_is_not_served_to_a_reader(client_for, visitor, free_member, make):
+    article = make.article(access="members")
+    assert BODY_MARKER not in visitor.get(article.get_absolute_url()).text
+    member_page = client_for(free_member).get(article.get_absolute_url())
+    assert BODY_MARKER in member_page.text
+    assert "無料 太郎" in member_page.text  # the member's own name in the header
+
+
+def test_anonymous_pages_vary_on_cookie(visitor, make):
+    """A visitor who logs in must not get the paywalled copy from the browser's cache."""
+    article = make.article(access="members")
+    for response in (
+        visitor.get(article.get_absolute_url()),
+        visitor.get(article.get_absolute_url()),  # from the cache
+    ):
+        assert "cookie" in response["Vary"].lower()
+
+
+def test_editor_preview_of_a_draft_is_not_cached(client_for, visitor, editor, make):
+    draft = make.article(status="draft")
+    assert client_for(editor).get(draft.get_absolute_url()).status_code == 200
+    assert visitor.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_unknown_query_parameters_bypass_the_cache(visitor, make):
+    article = make.article()
+    response = visitor.get(article.get_absolute_url(), {"utm_source": "x"})
+    assert response.status_code == 200
+    assert not response.has_header("ETag")
+
+
+def test_changes_purge_every_page_the_article_is_on(
+    visitor, make, django_capture_on_commit_callbacks
+):
+    series = make.series()
+    column = make.column()
+    keyword = make.keyword()
+    article = make.article(headline="古い見出し", series=series, column=column, keywords=[keyword])
+    urls = [
+        article.get_absolute_url(),
+        f"/articles/{article.pk}/print/",
+        "/",
+        article.section.get_absolute_url(),
+        series.get_absolute_url(),
+        column.get_absolute_url(),
+        keyword.get_absolute_url(),
+        "/feeds/rss/",
+        "/feeds/atom/",
+        f"/en/articles/{article.pk}/",
+        "/en/",
+    ]
+    for url in urls:
+        assert "古い見出し" in visitor.get(url).text, url
+
+    article.headline = "新しい見出し"
+    with django_capture_on_commit_callbacks(execute=True):
+        article.save()
+        publishing.after_change(article.pk)
+    for url in urls:
+        text = visitor.get(url).text
+        assert "新しい見出し" in text, url
+        assert "古い見出し" not in text, url
+
+
+@pytest.mark.parametrize("last", ["ja", "en"])
+def test_unpublishing_removes_every_language_copy(
+    visitor, make, django_capture_on_commit_callbacks, last
+):
+    article = make.article()
+    japanese, english = f"/articles/{article.pk}/", f"/en/articles/{article.pk}/"
+    urls = [english, japanese] if last == "ja" else [japanese, english]
+    for url in urls:  # cached, and the last request leaves its language active
+        assert visitor.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        publishing.unpublish(article)
+    for url in urls:
+        assert visitor.get(url).status_code == 404, url

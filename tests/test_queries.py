@@ -1,0 +1,106 @@
+"""Pages that list things pin their query count: more articles never mean more queries."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from shinbun.newsroom import publishing
+
+# Ceilings for a site with three sections, as a visitor (a logged-in reader adds two:
+# the session and the user).
+CEILINGS = {
+    "home": 8,
+    "article": 6,
+    "print": 5,
+    "section": 3,
+    "keyword": 3,
+    "rss": 1,
+    "api_list": 2,
+    "api_detail": 2,
+    "news_sitemap": 2,
+}
+
+
+def grow(make, sections, keyword, figure, count):
+    """`count` articles, each with a keyword, a figure, related articles and a correction."""
+    latest = None
+    for i in range(count):
+        latest = make.article(
+            section=sections[i % len(sections)],
+            keywords=[keyword],
+            body_source=f"本文。\n\n[[figure:{figure.key}]]\n\n続き。",
+            related=[latest] if latest else [],
+            pinned=i % 5 == 0,
+        )
+        publishing.correct(latest, f"訂正{i}")
+    return latest
+
+
+def urls_for(article, section, keyword) -> dict:
+    return {
+        "home": "/",
+        "article": article.get_absolute_url(),
+        "print": f"/articles/{article.pk}/print/",
+        "section": section.get_absolute_url(),
+        "keyword": keyword.get_absolute_url(),
+        "rss": "/feeds/rss/",
+        "api_list": "/api/v1/articles",
+        "api_detail": f"/api/v1/articles/{article.pk}",
+        "news_sitemap": "/sitemap-news.xml",
+    }
+
+
+def count_queries(client, url) -> int:
+    cache.clear()  # measure the rendering, not the page cache
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+@pytest.mark.parametrize("reader", ["visitor", "free_member"])
+def test_query_counts_do_not_grow_with_articles(
+    request, reader, make, client_for, django_assert_max_num_queries
+):
+    user = None if reader == "visitor" else request.getfixturevalue(reader)
+    client = client_for(user)
+    sections = [make.section() for _ in range(3)]
+    keyword = make.keyword()
+    figure = make.figure()
+
+    article = grow(make, sections, keyword, figure, 3)
+    few = {
+        name: count_queries(client, url)
+        for name, url in urls_for(article, sections[0], keyword).items()
+    }
+
+    article = grow(make, sections, keyword, figure, 40)
+    many = {
+        name: count_queries(client, url)
+        for name, url in urls_for(article, sections[0], keyword).items()
+    }
+    assert many == few
+
+    session_queries = 0 if user is None else 2
+    for name, url in urls_for(article, sections[0], keyword).items():
+        cache.clear()
+        with django_assert_max_num_queries(CEILINGS[name] + session_queries):
+            client.get(url)
+
+
+def test_home_and_article_exact_counts(visitor, make, django_assert_num_queries):
+    sections = [make.section() for _ in range(3)]
+    keyword = make.keyword()
+    figure = make.figure()
+    article = grow(make, sections, keyword, figure, 12)
+    # nav sections, pinned, latest, sections, one list per section
+    with django_assert_num_queries(7):
+        visitor.get("/")
+    cache.clear()
+    # nav sections, article, keywords, corrections, figures, related
+    with django_assert_num_queries(6):
+        visitor.get(article.get_absolute_url())
+    # a page from the cache costs nothing
+    with django_assert_num_queries(0):
+        visitor.get(article.get_absolute_url())
