@@ -119,6 +119,10 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("worker", help="run the background worker (Huey consumer)")
     p.set_defaults(func=worker)
 
+    p = commands.add_parser("reindex", help="rebuild the search index (resumable)")
+    p.add_argument("--restart", action="store_true")
+    p.set_defaults(func=lambda a: _manage("reindex", restart=a.restart))
+
     p = commands.add_parser("manage", help="Django management commands", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=manage)

@@ -10,6 +10,7 @@ from shinbun.api.urls import api
 from shinbun.core import views as core_views
 from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.newsroom.sitemaps import SITEMAPS
+from shinbun.search import views as search_views
 
 handler404 = "shinbun.core.views.page_not_found"
 handler500 = "shinbun.core.views.server_error"
@@ -39,6 +40,7 @@ urlpatterns += i18n_patterns(
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("join/", core_views.join, name="join"),
+    path("search/", search_views.search_page, name="search"),
     path("", include("shinbun.newsroom.urls")),
     prefix_default_language=False,
 )
@@ -47,3 +49,8 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+if settings.BENCH_ENDPOINTS:
+    from shinbun.core import benchviews
+
+    urlpatterns += [path("_bench/bare/", benchviews.bare, name="bench_bare")]

@@ -1,6 +1,7 @@
 """The JSON API at /api/v1/ (django-ninja; OpenAPI at /api/v1/openapi.json)."""
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
 from django.conf import settings
 from django.http import Http404
@@ -12,6 +13,7 @@ from pydantic import Field
 
 from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Section
+from shinbun.search import services as search_services
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -108,6 +110,57 @@ def summary(request, article: Article) -> dict:
         "section": {"slug": article.section.slug, "name": article.section.name},
         "published_at": article.published_at,
         "updated_at": article.updated_at,
+    }
+
+
+class SearchHit(ArticleSummary):
+    snippet: str
+
+
+class SearchOut(Schema):
+    count: int
+    count_capped: bool
+    hint: str
+    items: list[SearchHit]
+
+
+class SearchParams(Schema):
+    q: str = Field("", max_length=10_000)
+    sort: Literal["newest", "relevance"] = "newest"
+    section: str | None = Field(None, max_length=100)
+    series: str | None = Field(None, max_length=100)
+    column: str | None = Field(None, max_length=100)
+    keyword: str | None = Field(None, max_length=100)
+    date_from: date | None = Field(None, alias="from")
+    date_to: date | None = Field(None, alias="to")
+    limit: int = Field(20, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=search_services.MAX_OFFSET)
+
+
+@api.get("/search", response=SearchOut, summary="記事検索")
+def search(request, params: Query[SearchParams]):
+    page = search_services.search(
+        params.q,
+        search_services.Filters(
+            section=params.section,
+            series=params.series,
+            column=params.column,
+            keyword=params.keyword,
+            date_from=params.date_from,
+            date_to=params.date_to,
+        ),
+        sort=params.sort,
+        limit=params.limit,
+        offset=params.offset,
+        reader=entitlements.reader_for(request.user),
+    )
+    return {
+        "count": page.count,
+        "count_capped": page.count_capped,
+        "hint": page.hint,
+        "items": [
+            {**summary(request, hit.article), "snippet": str(hit.snippet)} for hit in page.hits
+        ],
     }
 
 

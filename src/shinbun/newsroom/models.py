@@ -9,7 +9,17 @@ from django.utils.translation import gettext_lazy as _
 from shinbun.newsroom.body import blocks_to_text, clean_text, parse_body
 
 
-class Section(models.Model):  # 面・セクション
+class CleanNamesMixin:
+    """Names and descriptions reach feeds and sitemaps: no control characters."""
+
+    def save(self, *args, **kwargs):
+        for field in ("name", "description", "author"):
+            if hasattr(self, field):
+                setattr(self, field, clean_text(getattr(self, field)))
+        super().save(*args, **kwargs)
+
+
+class Section(CleanNamesMixin, models.Model):  # 面・セクション
     slug = models.SlugField(_("スラッグ"), unique=True, max_length=60)
     name = models.CharField(_("名前"), max_length=60)
     description = models.TextField(_("説明"), blank=True)
@@ -27,7 +37,7 @@ class Section(models.Model):  # 面・セクション
         return reverse("newsroom:section", args=[self.slug])
 
 
-class Series(models.Model):  # 連載
+class Series(CleanNamesMixin, models.Model):  # 連載
     slug = models.SlugField(_("スラッグ"), unique=True, max_length=80)
     name = models.CharField(_("名前"), max_length=100)
     description = models.TextField(_("説明"), blank=True)
@@ -44,7 +54,7 @@ class Series(models.Model):  # 連載
         return reverse("newsroom:series", args=[self.slug])
 
 
-class Column(models.Model):  # コラム
+class Column(CleanNamesMixin, models.Model):  # コラム
     slug = models.SlugField(_("スラッグ"), unique=True, max_length=80)
     name = models.CharField(_("名前"), max_length=100)
     description = models.TextField(_("説明"), blank=True)
@@ -62,7 +72,7 @@ class Column(models.Model):  # コラム
         return reverse("newsroom:column", args=[self.slug])
 
 
-class Keyword(models.Model):  # キーワード
+class Keyword(CleanNamesMixin, models.Model):  # キーワード
     slug = models.SlugField(_("スラッグ"), unique=True, max_length=80, allow_unicode=True)
     name = models.CharField(_("名前"), max_length=100)
 

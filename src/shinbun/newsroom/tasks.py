@@ -4,13 +4,15 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from shinbun.newsroom import publishing
+from shinbun.newsroom.signals import article_changed as article_changed_signal
 
 
 @db_task(retries=3, retry_delay=10)
 def article_changed(article_id: int) -> None:
-    """The publish flow: purge the pages the article appears on. Search indexing and
-    recommendations hook in here as they arrive."""
+    """The publish flow: purge the pages the article appears on, then let the other
+    domains (search index, recommendations) bring themselves up to date."""
     publishing.purge_article(article_id)
+    article_changed_signal.send(sender=None, article_id=article_id)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -1,0 +1,5 @@
+from django.dispatch import Signal
+
+# Sent by the background task after an article was published, changed, corrected or
+# unpublished (with article_id). Search, recommendations and follows listen here.
+article_changed = Signal()

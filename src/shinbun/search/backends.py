@@ -1,0 +1,252 @@
+"""The search index behind one interface, on the database's own engine.
+
+- SQLite: an FTS5 table over the analysed tokens (contentless; the tokens live in
+  SearchDocument). Its rowid is the document's time-ordered sort key, so newest-first
+  is the engine's natural order and needs no sort.
+- PostgreSQL: a tsvector column on SearchDocument built from the same tokens (no text
+  search configuration is involved: the vector is written token by token), with a GIN
+  index, and the btree on sort_key for newest-first.
+
+Relevance on very common words would rank every match (bm25 costs about 1.4 µs per
+match); both backends rank only within the newest RELEVANCE_WINDOW matches, which for
+news is what a reader means by relevant.
+"""
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from shinbun.search.query import ParsedQuery
+
+RELEVANCE_WINDOW = 20_000
+COUNT_CAP = 100_000
+TITLE_WEIGHT, BODY_WEIGHT = 4.0, 1.0
+
+
+@dataclass
+class EngineResult:
+    count: int  # capped at COUNT_CAP
+    sort_keys: list[int]
+    count_capped: bool = False
+
+
+@dataclass
+class IndexEntry:
+    sort_key: int
+    title: list[str]
+    body: list[str]
+    facets: list[str]
+
+
+class SQLiteBackend:
+    table = "search_fts"
+
+    def create(self, cursor) -> None:
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.table} USING fts5("
+            "title, body, facets, content='', tokenize='unicode61 remove_diacritics 0')"
+        )
+
+    def drop(self, cursor) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+    def add(self, entries: list[IndexEntry]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {self.table}(rowid, title, body, facets) VALUES (%s, %s, %s, %s)",
+                [
+                    (e.sort_key, " ".join(e.title), " ".join(e.body), " ".join(e.facets))
+                    for e in entries
+                ],
+            )
+
+    def remove(self, entries: list[IndexEntry]) -> None:
+        # A contentless FTS5 table forgets a row when told the values it indexed.
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {self.table}({self.table}, rowid, title, body, facets) "
+                "VALUES ('delete', %s, %s, %s, %s)",
+                [
+                    (e.sort_key, " ".join(e.title), " ".join(e.body), " ".join(e.facets))
+                    for e in entries
+                ],
+            )
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {self.table}({self.table}) VALUES ('delete-all')")
+
+    @staticmethod
+    def expression(query: ParsedQuery) -> str:
+        def phrase(forms):
+            # Forms hold only word characters (analysis removes the rest), so quoting
+            # them cannot produce FTS5 syntax.
+            return '{title body} : "' + " ".join(forms) + '"'
+
+        parts = [phrase(p) for p in query.include]
+        parts += [f'facets : "{marker}"' for marker in query.facets]
+        expr = " AND ".join(f"({part})" for part in parts)
+        for excluded in query.exclude:
+            expr = f"({expr}) NOT ({phrase(excluded)})"
+        return expr
+
+    def search(self, query, sort, limit, offset, key_from, key_to) -> EngineResult:
+        match = self.expression(query)
+        bounds = "rowid BETWEEN %s AND %s"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {self.table} WHERE {self.table} MATCH %s "
+                f"AND {bounds} LIMIT {COUNT_CAP + 1})",
+                [match, key_from, key_to],
+            )
+            count = cursor.fetchone()[0]
+            if sort == "relevance":
+                floor = key_from
+                if count > RELEVANCE_WINDOW:
+                    cursor.execute(
+                        f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s AND {bounds} "
+                        f"ORDER BY rowid DESC LIMIT 1 OFFSET {RELEVANCE_WINDOW - 1}",
+                        [match, key_from, key_to],
+                    )
+                    floor = cursor.fetchone()[0]
+                cursor.execute(
+                    f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s AND {bounds} "
+                    f"ORDER BY bm25({self.table}, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0), rowid DESC "
+                    "LIMIT %s OFFSET %s",
+                    [match, floor, key_to, limit, offset],
+                )
+            else:
+                cursor.execute(
+                    f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s AND {bounds} "
+                    "ORDER BY rowid DESC LIMIT %s OFFSET %s",
+                    [match, key_from, key_to, limit, offset],
+                )
+            keys = [row[0] for row in cursor.fetchall()]
+        return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
+
+    def document_frequencies(self, forms: list[str]) -> dict[str, int]:
+        from django.db import connection as conn
+
+        if not forms:
+            return {}
+        with conn.cursor() as cursor:
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{self.table}_vocab "
+                f"USING fts5vocab(main, {self.table}, 'row')"
+            )
+            marks = ",".join(["%s"] * len(forms))
+            cursor.execute(
+                f"SELECT term, doc FROM temp.{self.table}_vocab WHERE term IN ({marks})", forms
+            )
+            return dict(cursor.fetchall())
+
+    def total_documents(self) -> int:
+        from shinbun.search.models import SearchDocument
+
+        return SearchDocument.objects.count()
+
+
+def _tsvector(entry: IndexEntry) -> str:
+    """A tsvector literal, written token by token (forms are word characters only)."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for weight, forms in (("A", entry.title), ("D", entry.body), ("D", entry.facets)):
+        for form in forms:
+            position += 1
+            mark = f"{min(position, 16383)}{'A' if weight == 'A' else ''}"
+            positions.setdefault(form, []).append(mark)
+    return " ".join(f"'{form}':{','.join(marks[:256])}" for form, marks in positions.items())
+
+
+class PostgresBackend:
+    def create(self, cursor) -> None:
+        cursor.execute("ALTER TABLE search_searchdocument ADD COLUMN IF NOT EXISTS tsv tsvector")
+        cursor.execute(
+            "CREATE INDEX IF NOT EXISTS search_tsv_gin ON search_searchdocument USING gin (tsv)"
+        )
+
+    def drop(self, cursor) -> None:
+        cursor.execute("DROP INDEX IF EXISTS search_tsv_gin")
+        cursor.execute("ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS tsv")
+
+    def add(self, entries: list[IndexEntry]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE search_searchdocument SET tsv = %s::tsvector WHERE sort_key = %s",
+                [(_tsvector(e), e.sort_key) for e in entries],
+            )
+
+    def remove(self, entries: list[IndexEntry]) -> None:
+        pass  # the vector lives on the SearchDocument row and goes with it
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE search_searchdocument SET tsv = NULL")
+
+    @staticmethod
+    def expression(query: ParsedQuery) -> str:
+        def phrase(forms):
+            return "(" + " <-> ".join(f"'{form}'" for form in forms) + ")"
+
+        parts = [phrase(p) for p in query.include] + [f"'{m}'" for m in query.facets]
+        expr = " & ".join(parts)
+        for excluded in query.exclude:
+            expr += f" & !{phrase(excluded)}"
+        return expr
+
+    def search(self, query, sort, limit, offset, key_from, key_to) -> EngineResult:
+        tsquery = self.expression(query)
+        where = "tsv @@ %s::tsquery AND sort_key BETWEEN %s AND %s"
+        params = [tsquery, key_from, key_to]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM search_searchdocument WHERE {where} "
+                f"LIMIT {COUNT_CAP + 1}) t",
+                params,
+            )
+            count = cursor.fetchone()[0]
+            if sort == "relevance":
+                floor = key_from
+                if count > RELEVANCE_WINDOW:
+                    cursor.execute(
+                        f"SELECT sort_key FROM search_searchdocument WHERE {where} "
+                        f"ORDER BY sort_key DESC LIMIT 1 OFFSET {RELEVANCE_WINDOW - 1}",
+                        params,
+                    )
+                    floor = cursor.fetchone()[0]
+                cursor.execute(
+                    "SELECT sort_key FROM search_searchdocument "
+                    "WHERE tsv @@ %s::tsquery AND sort_key BETWEEN %s AND %s "
+                    "ORDER BY ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', tsv, %s::tsquery, 1) DESC, "
+                    "sort_key DESC LIMIT %s OFFSET %s",
+                    [tsquery, floor, key_to, tsquery, limit, offset],
+                )
+            else:
+                cursor.execute(
+                    f"SELECT sort_key FROM search_searchdocument WHERE {where} "
+                    "ORDER BY sort_key DESC LIMIT %s OFFSET %s",
+                    [*params, limit, offset],
+                )
+            keys = [row[0] for row in cursor.fetchall()]
+        return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
+
+    def document_frequencies(self, forms: list[str]) -> dict[str, int]:
+        result = {}
+        with connection.cursor() as cursor:
+            for form in forms:
+                cursor.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM search_searchdocument "
+                    "WHERE tsv @@ %s::tsquery LIMIT 100000) t",
+                    [f"'{form}'"],
+                )
+                result[form] = cursor.fetchone()[0]
+        return result
+
+    def total_documents(self) -> int:
+        from shinbun.search.models import SearchDocument
+
+        return SearchDocument.objects.count()
+
+
+def backend():
+    return PostgresBackend() if connection.vendor == "postgresql" else SQLiteBackend()

@@ -1,0 +1,103 @@
+"""Keeping the index in step with publishing: analyse once, store tokens, index them."""
+
+from collections import Counter
+from datetime import datetime
+
+from django.db import transaction
+
+from shinbun.newsroom.models import Article
+from shinbun.search.analysis import analyze
+from shinbun.search.backends import IndexEntry, backend
+from shinbun.search.models import SearchDocument
+
+ANALYZER_VERSION = 1
+_ID_SPACE = 10_000_000
+
+
+def sort_key(published_at: datetime, article_id: int) -> int:
+    """Grows with the publication time; unique through the article id."""
+    return int(published_at.timestamp()) * _ID_SPACE + article_id % _ID_SPACE
+
+
+def facet_markers(article: Article, keyword_ids) -> list[str]:
+    markers = [f"zzsec{article.section_id}"]
+    if article.series_id:
+        markers.append(f"zzser{article.series_id}")
+    if article.column_id:
+        markers.append(f"zzcol{article.column_id}")
+    markers += [f"zzkw{pk}" for pk in keyword_ids]
+    return markers
+
+
+def build_document(article: Article, keyword_ids) -> SearchDocument:
+    title_tokens = analyze(" ".join(filter(None, [article.headline, article.subheadline])))
+    body_tokens = analyze(article.lead + "\n" + article.body_text)
+    terms = Counter(t.form for t in body_tokens if t.content)
+    for token in title_tokens:
+        if token.content:
+            terms[token.form] += 1
+    return SearchDocument(
+        article_id=article.pk,
+        sort_key=sort_key(article.published_at, article.pk),
+        title=" ".join(t.form for t in title_tokens),
+        body=" ".join(t.form for t in body_tokens),
+        facets=" ".join(facet_markers(article, keyword_ids)),
+        terms=dict(terms),
+        length=len(body_tokens) + len(title_tokens),
+        analyzer_version=ANALYZER_VERSION,
+    )
+
+
+def _entry(document: SearchDocument) -> IndexEntry:
+    return IndexEntry(
+        document.sort_key,
+        document.title.split(),
+        document.body.split(),
+        document.facets.split(),
+    )
+
+
+def index_articles(articles: list[Article]) -> int:
+    """(Re)index visible articles and drop the others; returns how many are indexed."""
+    engine = backend()
+    visible = [a for a in articles if a.is_visible]
+    keyword_ids: dict[int, list[int]] = {}
+    through = Article.keywords.through.objects.filter(article_id__in=[a.pk for a in visible])
+    for article_id, keyword_id in through.values_list("article_id", "keyword_id"):
+        keyword_ids.setdefault(article_id, []).append(keyword_id)
+    documents = [build_document(a, keyword_ids.get(a.pk, [])) for a in visible]
+    with transaction.atomic():
+        old = list(SearchDocument.objects.filter(article_id__in=[a.pk for a in articles]))
+        engine.remove([_entry(d) for d in old])
+        SearchDocument.objects.filter(article_id__in=[d.article_id for d in old]).delete()
+        SearchDocument.objects.bulk_create(documents)
+        engine.add([_entry(d) for d in documents])
+    return len(documents)
+
+
+def index_article(article_id: int) -> bool:
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None:
+        remove_article(article_id)
+        return False
+    return index_articles([article]) == 1
+
+
+def remove_article(article_id: int) -> None:
+    with transaction.atomic():
+        old = list(SearchDocument.objects.filter(article_id=article_id))
+        backend().remove([_entry(d) for d in old])
+        SearchDocument.objects.filter(article_id=article_id).delete()
+
+
+def rebuild_engine_index() -> None:
+    """Re-feed the engine from stored tokens (no analysis), e.g. after a restore."""
+    engine = backend()
+    engine.clear()
+    batch: list[SearchDocument] = []
+    for document in SearchDocument.objects.order_by("pk").iterator(chunk_size=2000):
+        batch.append(document)
+        if len(batch) == 2000:
+            engine.add([_entry(d) for d in batch])
+            batch = []
+    engine.add([_entry(d) for d in batch])

@@ -1,0 +1,60 @@
+"""What the search index holds for each visible article: its analysed tokens.
+
+The engine's own index (SQLite FTS5 table or PostgreSQL tsvector) is built from these
+columns, so the index can be rebuilt, and an entry removed, without analysing again.
+"""
+
+from django.db import models
+
+
+class SearchDocument(models.Model):
+    article = models.OneToOneField(
+        "newsroom.Article", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    # Newest first is the engine's own order: the key grows with the publication time.
+    sort_key = models.BigIntegerField(unique=True)
+    title = models.TextField()  # normalised forms of the headline (and sub-headline)
+    body = models.TextField()  # normalised forms of lead and body, in order
+    facets = models.TextField()  # section, series, column and keyword markers
+    # Content words and their counts, for 自動検索 (recommendations).
+    terms = models.JSONField(default=dict)
+    length = models.PositiveIntegerField(default=0)
+    analyzer_version = models.PositiveSmallIntegerField(default=1)
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "検索インデックス"
+        verbose_name_plural = "検索インデックス"
+
+    def __str__(self) -> str:
+        return f"search document {self.article_id}"
+
+
+class Recommendation(models.Model):
+    """こちらもおすすめ(自動検索): computed in the background, read by the page."""
+
+    article = models.ForeignKey("newsroom.Article", on_delete=models.CASCADE, related_name="+")
+    recommended = models.ForeignKey("newsroom.Article", on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["article", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "rank"], name="recommendation_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} -> {self.recommended_id} (#{self.rank})"
+
+
+class ReindexState(models.Model):
+    """Where an interrupted `shinbun reindex` resumes."""
+
+    name = models.CharField(max_length=40, unique=True)
+    last_article_id = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.name}: after {self.last_article_id}"

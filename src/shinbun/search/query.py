@@ -1,0 +1,54 @@
+"""Reader queries -> a structured query both engines understand.
+
+Syntax (what a news reader expects): words separated by spaces are ANDed; "a phrase in
+quotes" must appear as written; a leading minus excludes a word or phrase. Every word
+goes through the same analysis as the articles, so 全角/半角, 旧字 and katakana variants
+meet. Anything else a reader types (operators of FTS5 or tsquery, brackets, stray
+quotes, emoji, control characters) is just text: it is analysed, and what is not a word
+disappears.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from shinbun.search.analysis import analyze, normalize_text
+
+MAX_QUERY_CHARS = 256
+MAX_TERMS = 16
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
+_PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+@dataclass
+class ParsedQuery:
+    include: list[tuple[str, ...]] = field(default_factory=list)  # phrases (tuples of forms)
+    exclude: list[tuple[str, ...]] = field(default_factory=list)
+    facets: list[str] = field(default_factory=list)  # markers that must all be present
+
+    @property
+    def empty(self) -> bool:
+        return not self.include and not self.facets
+
+    @property
+    def words(self) -> set[str]:
+        """Every form that a snippet should mark."""
+        return {form for phrase in self.include for form in phrase}
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    text = normalize_text(raw or "")[:MAX_QUERY_CHARS].translate(_QUOTES)
+    query = ParsedQuery()
+    for match in _PART.finditer(text):
+        negated_quote, quoted, word = match.group(1), match.group(2), match.group(3)
+        if word is not None:
+            negated = word.startswith("-") and len(word) > 1
+            chunk = word[1:] if negated else word
+        else:
+            negated, chunk = bool(negated_quote), quoted
+        forms = tuple(token.form for token in analyze(chunk))
+        if not forms:
+            continue
+        target = query.exclude if negated else query.include
+        if forms not in target and len(query.include) + len(query.exclude) < MAX_TERMS:
+            target.append(forms)
+    return query

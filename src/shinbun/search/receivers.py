@@ -1,0 +1,18 @@
+from shinbun.search import indexing
+
+
+def on_article_changed(sender, article_id: int, **kwargs) -> None:
+    indexing.index_article(article_id)
+
+
+def on_article_deleted(sender, instance, **kwargs) -> None:
+    indexing.remove_article(instance.pk)
+
+
+def after_flush(sender, **kwargs) -> None:
+    """A database flush (tests) empties our tables but not the engine's own table."""
+    from shinbun.search.backends import backend
+    from shinbun.search.models import SearchDocument
+
+    if not SearchDocument.objects.exists():
+        backend().clear()

@@ -1,0 +1,181 @@
+"""Searching the archive for a reader: query, filters, the engine, snippets."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from shinbun.core.timefmt import JST
+from shinbun.members import entitlements
+from shinbun.newsroom.models import Article, Column, Keyword, Section, Series
+from shinbun.search.analysis import analyze_normalized, normalize_text
+from shinbun.search.backends import backend
+from shinbun.search.indexing import sort_key
+from shinbun.search.models import SearchDocument
+from shinbun.search.query import ParsedQuery, parse_query
+
+SORTS = ("newest", "relevance")
+MAX_OFFSET = 10_000
+SNIPPET_CHARS = 120
+_MIN_KEY, _MAX_KEY = 0, 2**62
+
+
+@dataclass
+class Filters:
+    section: str | None = None
+    series: str | None = None
+    column: str | None = None
+    keyword: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass
+class Hit:
+    article: Article
+    snippet: SafeString
+
+
+@dataclass
+class SearchPage:
+    query: ParsedQuery
+    count: int = 0
+    count_capped: bool = False
+    hits: list[Hit] = field(default_factory=list)
+    hint: str = ""
+
+
+class UnknownFilter(Exception):
+    pass
+
+
+def _facets(filters: Filters) -> list[str]:
+    markers = []
+    for value, model, prefix in (
+        (filters.section, Section, "zzsec"),
+        (filters.series, Series, "zzser"),
+        (filters.column, Column, "zzcol"),
+        (filters.keyword, Keyword, "zzkw"),
+    ):
+        if value:
+            pk = model.objects.filter(slug=value).values_list("pk", flat=True).first()
+            if pk is None:
+                raise UnknownFilter(value)
+            markers.append(f"{prefix}{pk}")
+    return markers
+
+
+def _key_range(filters: Filters) -> tuple[int, int]:
+    low, high = _MIN_KEY, _MAX_KEY
+    if filters.date_from:
+        start = datetime.combine(filters.date_from, time.min, tzinfo=JST)
+        low = sort_key(start, 0)
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=JST)
+        high = sort_key(end, 0) - 1
+    return low, high
+
+
+def search(
+    raw_query: str,
+    filters: Filters | None = None,
+    sort: str = "newest",
+    limit: int = 20,
+    offset: int = 0,
+    reader=entitlements.VISITOR,
+    snippets: bool = True,
+) -> SearchPage:
+    filters = filters or Filters()
+    query = parse_query(raw_query)
+    page = SearchPage(query=query)
+    if not query.include:
+        page.hint = (
+            "検索語を入力してください。"
+            if not raw_query.strip()
+            else "検索できる語が含まれていません。別の言葉でお試しください。"
+        )
+        return page
+    try:
+        query.facets = _facets(filters)
+    except UnknownFilter:
+        page.hint = "指定された絞り込み条件が見つかりません。"
+        return page
+    low, high = _key_range(filters)
+    if low > high:
+        page.hint = "期間の指定が正しくありません。"
+        return page
+    result = backend().search(
+        query, sort if sort in SORTS else "newest", limit, min(offset, MAX_OFFSET), low, high
+    )
+    page.count, page.count_capped = result.count, result.count_capped
+    ids = dict(
+        SearchDocument.objects.filter(sort_key__in=result.sort_keys).values_list(
+            "sort_key", "article_id"
+        )
+    )
+    articles = Article.objects.published().select_related("section").in_bulk(ids.values())
+    for key in result.sort_keys:
+        article = articles.get(ids.get(key))
+        if article is None:
+            continue
+        snippet = make_snippet(article, reader, query.words) if snippets else mark_safe("")
+        page.hits.append(Hit(article, snippet))
+    if not page.count:
+        page.hint = "該当する記事は見つかりませんでした。言葉を減らすか、別の言葉でお試しください。"
+    return page
+
+
+def readable_text(article: Article, reader) -> str:
+    """Snippets are cut only from what this reader may read."""
+    decision = entitlements.decide(reader, article.access)
+    return entitlements.readable_text(article, decision)
+
+
+def make_snippet(article: Article, reader, words: set[str]) -> SafeString:
+    text = normalize_text(readable_text(article, reader))
+    if not words:
+        return mark_safe(escape(text[:SNIPPET_CHARS]))
+    # Analyse paragraph by paragraph and stop at the first one with a match.
+    offset = 0
+    for paragraph in text.split("\n"):
+        marks = [
+            (t.start + offset, t.end + offset)
+            for t in analyze_normalized(paragraph)
+            if t.form in words
+        ]
+        if marks:
+            return _highlight(text, marks)
+        offset += len(paragraph) + 1
+    return mark_safe(escape(text[:SNIPPET_CHARS]))
+
+
+def _merge(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Adjacent matches (生成 + AI) become one mark."""
+    merged: list[tuple[int, int]] = []
+    for start, end in marks:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _highlight(text: str, marks: list[tuple[int, int]]) -> SafeString:
+    marks = _merge(marks)
+    first = marks[0][0]
+    start = max(0, first - SNIPPET_CHARS // 3)
+    end = min(len(text), start + SNIPPET_CHARS)
+    out, cursor = [], start
+    if start > 0:
+        out.append("…")
+    for mark_start, mark_end in marks:
+        if mark_start < cursor or mark_end > end:
+            continue
+        out.append(escape(text[cursor:mark_start]))
+        out.append(f"<mark>{escape(text[mark_start:mark_end])}</mark>")
+        cursor = mark_end
+    out.append(escape(text[cursor:end]))
+    if end < len(text):
+        out.append("…")
+    return mark_safe("".join(out).replace("\n", " "))

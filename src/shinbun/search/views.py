@@ -1,0 +1,75 @@
+from datetime import date
+
+from django.conf import settings
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from shinbun.members import entitlements
+from shinbun.newsroom.models import Section
+from shinbun.search import services
+
+MAX_PAGE = 100
+
+
+def parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _filters(params) -> services.Filters:
+    def slug(name):
+        value = params.get(name, "").strip()
+        return value[:100] or None
+
+    return services.Filters(
+        section=slug("section"),
+        series=slug("series"),
+        column=slug("column"),
+        keyword=slug("keyword"),
+        date_from=parse_date(params.get("from")),
+        date_to=parse_date(params.get("to")),
+    )
+
+
+@require_safe
+def search_page(request):
+    raw = request.GET.get("q", "")
+    sort = request.GET.get("sort", "newest")
+    if sort not in services.SORTS:
+        sort = "newest"
+    page_raw = request.GET.get("page", "1")
+    page_number = int(page_raw) if page_raw.isascii() and page_raw.isdigit() else 1
+    page_number = min(max(page_number, 1), MAX_PAGE)
+    size = settings.PAGE_SIZE
+    result = None
+    if raw.strip():
+        result = services.search(
+            raw,
+            _filters(request.GET),
+            sort=sort,
+            limit=size,
+            offset=(page_number - 1) * size,
+            reader=entitlements.reader_for(request.user),
+        )
+    has_next = bool(result and page_number * size < result.count and page_number < MAX_PAGE)
+    params = request.GET.copy()
+    params.pop("page", None)
+    response = render(
+        request,
+        "search/search.html",
+        {
+            "q": raw[:256],
+            "sort": sort,
+            "result": result,
+            "page": page_number,
+            "next_page": page_number + 1 if has_next else None,
+            "previous_page": page_number - 1 if page_number > 1 else None,
+            "base_query": params.urlencode(),
+            "sections": Section.objects.all(),
+            "filters": request.GET,
+        },
+    )
+    response["Cache-Control"] = "private, max-age=0"
+    return response
