@@ -86,6 +86,14 @@ def serve(args) -> int:
     os.execv(sys.executable, command)
 
 
+def import_articles(args) -> int:
+    if args.data:
+        _demo_environment(args.data)
+        _manage("migrate", "--noinput", verbosity=0)
+    _manage("import_articles", args.file)
+    return 0
+
+
 def worker(args) -> int:
     _manage("run_huey")
     return 0
@@ -118,6 +126,13 @@ def main(argv: list[str] | None = None) -> None:
 
     p = commands.add_parser("worker", help="run the background worker (Huey consumer)")
     p.set_defaults(func=worker)
+
+    p = commands.add_parser("import", help="import articles from JSON lines or RSS/Atom")
+    p.add_argument("file")
+    p.add_argument(
+        "--data", help="demo data folder (as for `shinbun demo`); default: configured DB"
+    )
+    p.set_defaults(func=import_articles)
 
     p = commands.add_parser("reindex", help="rebuild the search index (resumable)")
     p.add_argument("--restart", action="store_true")

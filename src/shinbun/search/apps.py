@@ -9,9 +9,10 @@ class SearchConfig(AppConfig):
 
     def ready(self) -> None:
         from shinbun.newsroom.models import Article
-        from shinbun.newsroom.signals import article_changed
+        from shinbun.newsroom.signals import article_changed, articles_changed
         from shinbun.search import receivers
 
         article_changed.connect(receivers.on_article_changed, dispatch_uid="search-index")
+        articles_changed.connect(receivers.on_articles_changed, dispatch_uid="search-batch")
         pre_delete.connect(receivers.on_article_deleted, sender=Article, dispatch_uid="search-del")
         post_migrate.connect(receivers.after_flush, sender=self, dispatch_uid="search-flush")

@@ -5,6 +5,12 @@ def on_article_changed(sender, article_id: int, **kwargs) -> None:
     indexing.index_article(article_id)
 
 
+def on_articles_changed(sender, article_ids: list[int], **kwargs) -> None:
+    from shinbun.newsroom.models import Article
+
+    indexing.index_articles(list(Article.objects.filter(pk__in=article_ids)))
+
+
 def on_article_deleted(sender, instance, **kwargs) -> None:
     indexing.remove_article(instance.pk)
 

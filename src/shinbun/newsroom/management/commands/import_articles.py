@@ -1,0 +1,38 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from shinbun.core.pagecache import purge_paths
+from shinbun.newsroom.importing import import_file
+from shinbun.newsroom.signals import articles_changed
+
+BATCH = 200
+
+
+class Command(BaseCommand):
+    help = "Import articles from JSON lines (gzip or plain) or an RSS/Atom file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+
+    def handle(self, *args, file, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"ファイルが見つかりません: {file}")
+        with tqdm(unit="件", disable=options["verbosity"] == 0) as bar:
+            summary = import_file(path, on_progress=bar.update)
+        for number, message in summary.rejected[:100]:
+            self.stderr.write(f"{path.name}:{number}: {message} (スキップしました)")
+        if len(summary.rejected) > 100:
+            self.stderr.write(f"... ほか {len(summary.rejected) - 100}件")
+        self.stdout.write(f"import: {summary}")
+        if summary.article_ids:
+            self.stdout.write("検索インデックスとおすすめを更新しています...")
+            ids = summary.article_ids
+            with tqdm(total=len(ids), unit="記事", disable=options["verbosity"] == 0) as bar:
+                for start in range(0, len(ids), BATCH):
+                    batch = ids[start : start + BATCH]
+                    articles_changed.send(sender=None, article_ids=batch)
+                    bar.update(len(batch))
+            purge_paths(["/"])
