@@ -51,23 +51,94 @@ COLUMNS = [
     ("bench-column-sports", "スポーツ時評", "運動部 佐藤健"),
     ("bench-column-tech", "テック考", "科学部 中村彩"),
 ]
-KEYWORDS = (
-    "スマートフォン 映画 サッカー 野球 結婚 恋愛 家電 パソコン アプリ iPhone Android "
-    "ドラマ 芸能 ファッション 美容 健康 仕事 節約 旅行 グルメ ゲーム 音楽 五輪 SNS "
-    "子育て マンガ テレビ 震災 就職 インターネット"
-).split()
-FAMILY = "佐藤 鈴木 高橋 田中 伊藤 渡辺 山本 中村 小林 加藤 吉田 山田 松本 井上 木村 林".split()
-GIVEN = "健 翔太 大輔 拓也 誠 美咲 陽子 直樹 彩 恵 裕子 浩 亮 真由美 剛 優子".split()
-DESKS = "社会部 運動部 経済部 文化部 科学部 生活部 編集委員".split()
+KEYWORDS = [
+    "スマートフォン",
+    "映画",
+    "サッカー",
+    "野球",
+    "結婚",
+    "恋愛",
+    "家電",
+    "パソコン",
+    "アプリ",
+    "iPhone",
+    "Android",
+    "ドラマ",
+    "芸能",
+    "ファッション",
+    "美容",
+    "健康",
+    "仕事",
+    "節約",
+    "旅行",
+    "グルメ",
+    "ゲーム",
+    "音楽",
+    "五輪",
+    "SNS",
+    "子育て",
+    "マンガ",
+    "テレビ",
+    "震災",
+    "就職",
+    "インターネット",
+]
+FAMILY = [
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+    "松本",
+    "井上",
+    "木村",
+    "林",
+]
+GIVEN = [
+    "健",
+    "翔太",
+    "大輔",
+    "拓也",
+    "誠",
+    "美咲",
+    "陽子",
+    "直樹",
+    "彩",
+    "恵",
+    "裕子",
+    "浩",
+    "亮",
+    "真由美",
+    "剛",
+    "優子",
+]
+DESKS = ["社会部", "運動部", "経済部", "文化部", "科学部", "生活部", "編集委員"]
 
 # C0/C1 controls (tab and newline are handled separately) never go into the text.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 SPACE_RE = re.compile(r"[\s\u3000]+")
-SENTENCE_RE = re.compile(r"[^。！？!?]+[。！？!?]*")
+SENTENCE_RE = re.compile(r"[^。]+。?")
+BRACKETS = ("「」", "『』", "（）", "()", "【】", "“”")
 
 
 def _clean(text: str) -> str:
     return SPACE_RE.sub(" ", CONTROL_RE.sub("", text)).strip()
+
+
+def _usable(sentence: str) -> bool:
+    """A whole sentence: ends with 。, balanced brackets, no links or credit lines."""
+    if not 12 <= len(sentence) <= 160 or not sentence.endswith("。"):
+        return False
+    if "http" in sentence or sentence[0] in "」』）)】”・…―-—":
+        return False
+    return all(sentence.count(a) == sentence.count(b) for a, b in BRACKETS)
 
 
 class Corpus:
@@ -88,9 +159,8 @@ class Corpus:
                     for match in SENTENCE_RE.finditer(raw_line):
                         sentence = _clean(match.group())
                         # Skip link lists, credits and fragments; keep real sentences.
-                        if 12 <= len(sentence) <= 160 and sentence[-1] in "。！？!?":
-                            if "http" not in sentence and "【" not in sentence[:2]:
-                                pool.append(sentence)
+                        if _usable(sentence):
+                            pool.append(sentence)
         self.categories = sorted(c for c in self.sentences if c in SECTIONS and self.titles.get(c))
         if not self.categories:
             raise SystemExit(f"no usable articles in {path}")
@@ -190,8 +260,7 @@ def taxonomy():
             slug=slug, defaults={"name": name, "position": position}
         )
     series = [
-        Series.objects.get_or_create(slug=slug, defaults={"name": name})[0]
-        for slug, name in SERIES
+        Series.objects.get_or_create(slug=slug, defaults={"name": name})[0] for slug, name in SERIES
     ]
     columns = [
         Column.objects.get_or_create(slug=slug, defaults={"name": name, "author": author})[0]
@@ -228,8 +297,7 @@ def generate(args) -> None:
     now = datetime(2025, 1, 1, tzinfo=UTC) if args.fixed_clock else datetime.now(UTC)
     total = args.articles - existing
     print(
-        f"{connection.vendor}: {existing} bench articles, adding {total} "
-        f"(batches of {args.batch})",
+        f"{connection.vendor}: {existing} bench articles, adding {total} (batches of {args.batch})",
         flush=True,
     )
     t0 = time.perf_counter()
