@@ -14,6 +14,7 @@ from pydantic import Field
 from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Section
 from shinbun.search import services as search_services
+from shinbun.search.recommend import recommendations_for
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -204,5 +205,5 @@ def get_article(request, article_id: int):
         "keywords": [ref(k) for k in article.keywords.all()],
         "series": ref(article.series),
         "column": ref(article.column),
-        "recommendations": [],
+        "recommendations": [summary(request, a) for a in recommendations_for(article)],
     }

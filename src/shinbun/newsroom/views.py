@@ -11,6 +11,7 @@ from shinbun.members import entitlements
 from shinbun.newsroom.body import figure_keys
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
 from shinbun.newsroom.sharing import mailto_link, share_links
+from shinbun.search.recommend import recommendations_for
 
 MAX_PAGE = 500
 HOME_SECTION_ITEMS = 5
@@ -141,7 +142,7 @@ def article(request, article_id: int):
     obj = get_article_for(request, article_id)
     context = article_context(request, obj)
     context["related"] = list(obj.related.published().for_listing().order_by("-published_at")[:5])
-    context["recommendations"] = []  # こちらもおすすめ(自動検索): filled by the search work
+    context["recommendations"] = recommendations_for(obj)
     context["json_ld"] = news_article_json_ld(request, obj, context)
     return render(request, "newsroom/article.html", context)
 

@@ -124,26 +124,15 @@ class SQLiteBackend:
             keys = [row[0] for row in cursor.fetchall()]
         return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
 
-    def document_frequencies(self, forms: list[str]) -> dict[str, int]:
-        from django.db import connection as conn
-
-        if not forms:
-            return {}
-        with conn.cursor() as cursor:
+    def term_postings(self, form: str, limit: int) -> list[int]:
+        """Sort keys of the newest documents containing a word (title or body)."""
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{self.table}_vocab "
-                f"USING fts5vocab(main, {self.table}, 'row')"
+                f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s "
+                "ORDER BY rowid DESC LIMIT %s",
+                ['{title body} : "' + form + '"', limit],
             )
-            marks = ",".join(["%s"] * len(forms))
-            cursor.execute(
-                f"SELECT term, doc FROM temp.{self.table}_vocab WHERE term IN ({marks})", forms
-            )
-            return dict(cursor.fetchall())
-
-    def total_documents(self) -> int:
-        from shinbun.search.models import SearchDocument
-
-        return SearchDocument.objects.count()
+            return [row[0] for row in cursor.fetchall()]
 
 
 def _tsvector(entry: IndexEntry) -> str:
@@ -230,22 +219,14 @@ class PostgresBackend:
             keys = [row[0] for row in cursor.fetchall()]
         return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
 
-    def document_frequencies(self, forms: list[str]) -> dict[str, int]:
-        result = {}
+    def term_postings(self, form: str, limit: int) -> list[int]:
         with connection.cursor() as cursor:
-            for form in forms:
-                cursor.execute(
-                    "SELECT count(*) FROM (SELECT 1 FROM search_searchdocument "
-                    "WHERE tsv @@ %s::tsquery LIMIT 100000) t",
-                    [f"'{form}'"],
-                )
-                result[form] = cursor.fetchone()[0]
-        return result
-
-    def total_documents(self) -> int:
-        from shinbun.search.models import SearchDocument
-
-        return SearchDocument.objects.count()
+            cursor.execute(
+                "SELECT sort_key FROM search_searchdocument WHERE tsv @@ %s::tsquery "
+                "ORDER BY sort_key DESC LIMIT %s",
+                [f"'{form}'", limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
 
 def backend():

@@ -3,12 +3,12 @@
 from collections import Counter
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from shinbun.newsroom.models import Article
 from shinbun.search.analysis import analyze
 from shinbun.search.backends import IndexEntry, backend
-from shinbun.search.models import SearchDocument
+from shinbun.search.models import SearchDocument, TermStat
 
 ANALYZER_VERSION = 1
 _ID_SPACE = 10_000_000
@@ -57,6 +57,27 @@ def _entry(document: SearchDocument) -> IndexEntry:
     )
 
 
+def update_term_stats(added: list[SearchDocument], removed: list[SearchDocument]) -> None:
+    """Apply document-frequency deltas in one statement, in a fixed order (no deadlocks
+    between workers updating overlapping words)."""
+    delta: Counter = Counter()
+    for document in added:
+        delta.update(document.terms.keys())
+    for document in removed:
+        delta.subtract(document.terms.keys())
+    delta[TermStat.TOTAL] = len(added) - len(removed)
+    rows = sorted((form, n) for form, n in delta.items() if n)
+    if not rows:
+        return
+    table = TermStat._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (form, df) VALUES (%s, %s) "
+            f"ON CONFLICT (form) DO UPDATE SET df = {table}.df + excluded.df",
+            rows,
+        )
+
+
 def index_articles(articles: list[Article]) -> int:
     """(Re)index visible articles and drop the others; returns how many are indexed."""
     engine = backend()
@@ -72,6 +93,7 @@ def index_articles(articles: list[Article]) -> int:
         SearchDocument.objects.filter(article_id__in=[d.article_id for d in old]).delete()
         SearchDocument.objects.bulk_create(documents)
         engine.add([_entry(d) for d in documents])
+        update_term_stats(documents, old)
     return len(documents)
 
 
@@ -88,6 +110,7 @@ def remove_article(article_id: int) -> None:
         old = list(SearchDocument.objects.filter(article_id=article_id))
         backend().remove([_entry(d) for d in old])
         SearchDocument.objects.filter(article_id=article_id).delete()
+        update_term_stats([], old)
 
 
 def rebuild_engine_index() -> None:

@@ -34,7 +34,9 @@ class Recommendation(models.Model):
     """こちらもおすすめ(自動検索): computed in the background, read by the page."""
 
     article = models.ForeignKey("newsroom.Article", on_delete=models.CASCADE, related_name="+")
-    recommended = models.ForeignKey("newsroom.Article", on_delete=models.CASCADE, related_name="+")
+    recommended = models.ForeignKey(
+        "newsroom.Article", on_delete=models.CASCADE, related_name="recommended_in"
+    )
     rank = models.PositiveSmallIntegerField()
     score = models.FloatField(default=0)
 
@@ -58,3 +60,17 @@ class ReindexState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: after {self.last_article_id}"
+
+
+class TermStat(models.Model):
+    """How many indexed articles contain each content word (document frequency), kept
+    in step by indexing, so 自動検索 weighs words without scanning the index. The row
+    with the form TOTAL counts the indexed articles."""
+
+    TOTAL = "__total__"  # analysis never produces underscores
+
+    form = models.CharField(max_length=100, primary_key=True)
+    df = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.form}: {self.df}"

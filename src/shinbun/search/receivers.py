@@ -1,14 +1,20 @@
-from shinbun.search import indexing
+from shinbun.search import indexing, recommend, tasks
 
 
 def on_article_changed(sender, article_id: int, **kwargs) -> None:
-    indexing.index_article(article_id)
+    if indexing.index_article(article_id):
+        picked = recommend.store_recommendations(article_id)
+        # The articles this one relates to may now relate back to it.
+        for other in picked:
+            tasks.refresh_recommendations(other)
 
 
 def on_articles_changed(sender, article_ids: list[int], **kwargs) -> None:
     from shinbun.newsroom.models import Article
 
     indexing.index_articles(list(Article.objects.filter(pk__in=article_ids)))
+    for article_id in article_ids:
+        tasks.refresh_recommendations(article_id)
 
 
 def on_article_deleted(sender, instance, **kwargs) -> None:
