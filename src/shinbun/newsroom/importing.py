@@ -9,7 +9,6 @@ is taken for markup.
 
 import gzip
 import html
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -61,12 +60,11 @@ class ImportSummary:
         )
 
 
-def _open_text(path: Path) -> io.TextIOBase:
+def _open_binary(path: Path):
     raw = path.open("rb")
     magic = raw.read(2)
     raw.seek(0)
-    stream = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
-    return io.TextIOWrapper(stream, encoding="utf-8", errors="strict")
+    return gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
 
 
 def _parse_time(value: str) -> datetime:
@@ -110,18 +108,15 @@ def record_from_json(data) -> Record:
 
 
 def read_jsonl(path: Path):
-    """Yields (line number, Record or RecordError)."""
-    with _open_text(path) as lines:
-        number = 0
-        while True:
-            number += 1
+    """Yields (line number, Record or RecordError). Lines are decoded one by one, so a
+    line that is not UTF-8 is reported and the next one is read."""
+    with _open_binary(path) as lines:
+        for number, raw in enumerate(lines, start=1):
             try:
-                line = lines.readline()
+                line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 yield number, RecordError("UTF-8 として読めません")
                 continue
-            if not line:
-                return
             if not line.strip():
                 continue
             try:

@@ -13,8 +13,7 @@ def on_articles_changed(sender, article_ids: list[int], **kwargs) -> None:
     from shinbun.newsroom.models import Article
 
     indexing.index_articles(list(Article.objects.filter(pk__in=article_ids)))
-    for article_id in article_ids:
-        tasks.refresh_recommendations(article_id)
+    tasks.refresh_recommendations_batch(list(article_ids))
 
 
 def on_article_deleted(sender, instance, **kwargs) -> None:

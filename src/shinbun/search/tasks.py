@@ -12,6 +12,12 @@ def refresh_recommendations(article_id: int) -> None:
     recommend.store_recommendations(article_id)
 
 
+@db_task(retries=2, retry_delay=30)
+def refresh_recommendations_batch(article_ids: list[int]) -> None:
+    for article_id in article_ids:
+        recommend.store_recommendations(article_id)
+
+
 @db_periodic_task(crontab(minute="17", hour="*/6"))
 def refresh_recent_recommendations() -> None:
     """The archive keeps changing: recompute the lists of the last week's articles, whose

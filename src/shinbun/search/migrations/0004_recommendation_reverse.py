@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('newsroom', '0001_initial'),
-        ('search', '0003_term_stats'),
+        ("newsroom", "0001_initial"),
+        ("search", "0003_term_stats"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='recommendation',
-            name='recommended',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recommended_in', to='newsroom.article'),
+            model_name="recommendation",
+            name="recommended",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="recommended_in",
+                to="newsroom.article",
+            ),
         ),
     ]

@@ -1,0 +1,90 @@
+"""Quality of こちらもおすすめ(自動検索) on the real corpus, through the production code.
+
+Imports ../shared/corpus/livedoor-news.jsonl.gz into a fresh SQLite database (or the
+one at --data), computes every article's recommendations with
+shinbun.search.recommend, and reports P@5 (share of the 5 from the article's own
+category, averaged over all articles; categories are used only for this score), how
+many lists hold a near-duplicate pair, and the time per article.
+
+    .venv/bin/python bench/recommend_eval.py [--data /tmp/reco-eval] [--limit N]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "livedoor-news.jsonl.gz"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="/tmp/shinbun-reco-eval")
+    parser.add_argument("--corpus", default=str(CORPUS))
+    parser.add_argument("--limit", type=int, default=0, help="evaluate only the first N")
+    args = parser.parse_args()
+    os.environ["SHINBUN_DATA_DIR"] = args.data
+    os.environ.setdefault("SHINBUN_DEMO", "true")
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
+    django.setup()
+    from django.core.management import call_command
+
+    from shinbun.newsroom.models import Article
+    from shinbun.search import recommend
+    from shinbun.search.models import SearchDocument
+
+    call_command("migrate", verbosity=0)
+    if not Article.objects.exists():
+        started = time.perf_counter()
+        call_command("import_articles", args.corpus, verbosity=0)
+        print(f"import + index: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    category = dict(Article.objects.values_list("pk", "section__slug"))
+    ids = sorted(category)
+    if args.limit:
+        ids = ids[: args.limit]
+    precisions, timings, duplicate_lists, short = [], [], 0, 0
+    documents = {}
+    for article_id in ids:
+        started = time.perf_counter()
+        picks = recommend.recommend(article_id)
+        timings.append(time.perf_counter() - started)
+        if len(picks) < recommend.COUNT:
+            short += 1
+        same = sum(category[p.article_id] == category[article_id] for p in picks)
+        precisions.append(same / recommend.COUNT)
+        vectors = []
+        for pick in picks:
+            if pick.article_id not in documents:
+                documents[pick.article_id] = SearchDocument.objects.get(pk=pick.article_id)
+            vectors.append(documents[pick.article_id].terms)
+        if _has_near_duplicates(vectors):
+            duplicate_lists += 1
+    timings.sort()
+    print(f"articles evaluated: {len(ids)}")
+    print(f"P@5: {statistics.mean(precisions):.4f}")
+    print(f"lists shorter than 5: {short}")
+    print(f"lists with a near-duplicate pair (term-count cosine >= 0.8): {duplicate_lists}")
+    print(
+        f"time per article: p50 {timings[len(timings) // 2] * 1000:.1f} ms, "
+        f"p95 {timings[int(len(timings) * 0.95)] * 1000:.1f} ms"
+    )
+    return 0
+
+
+def _has_near_duplicates(vectors) -> bool:
+    from shinbun.search.recommend import cosine
+
+    floats = [{k: float(v) for k, v in vector.items()} for vector in vectors]
+    return any(
+        cosine(floats[i], floats[j]) >= 0.8
+        for i in range(len(floats))
+        for j in range(i + 1, len(floats))
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
