@@ -11,13 +11,17 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from shinbun.members.models import User
+from shinbun.members.demo import load_plans, make_paid
+from shinbun.members.entitlements import meter_month
+from shinbun.members.models import Campaign, MeteredRead, Plan, User
+from shinbun.members.services import start_trial
 from shinbun.newsroom.demo.loader import editor_group
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
 
@@ -58,10 +62,40 @@ def free_member(db):  # 無料会員
 
 
 @pytest.fixture
-def paid_member(db):  # 有料会員
-    # Plans arrive with the membership work; until then the account exists without one
-    # and the entitlement service counts it as a free member.
-    return User.objects.create_user("paid@example.jp", PASSWORD, display_name="有料 花子")
+def plans(db) -> dict[str, Plan]:
+    """The monthly and yearly plans (and the 春割 campaign, running from yesterday)."""
+    return load_plans()
+
+
+@pytest.fixture
+def spring_campaign(plans) -> Campaign:
+    return Campaign.objects.get(name="春割")
+
+
+@pytest.fixture
+def paid_member(plans):  # 有料会員: an active monthly subscription, paid through the service
+    user = User.objects.create_user("paid@example.jp", PASSWORD, display_name="有料 花子")
+    make_paid(user, plans["monthly"])
+    return user
+
+
+@pytest.fixture
+def trialing_member(plans):  # 無料体験中の有料会員 (春割)
+    user = User.objects.create_user("trial@example.jp", PASSWORD, display_name="体験 三郎")
+    start_trial(user, plans["monthly"], actor=user, reason="テスト")
+    return user
+
+
+@pytest.fixture
+def metered_out_member(db, make):  # 無料会員 who has read this month's paid articles
+    user = User.objects.create_user("meter@example.jp", PASSWORD, display_name="上限 四郎")
+    now = timezone.now()
+    month = meter_month(now)
+    MeteredRead.objects.bulk_create(
+        MeteredRead(user=user, article=make.article(access="paid"), month=month, read_at=now)
+        for _ in range(settings.METER_LIMIT)
+    )
+    return user
 
 
 @pytest.fixture

@@ -170,7 +170,7 @@ def test_figure_rendered_as_svg_with_caption_and_credit(visitor, article, parse_
     assert "<h2>小見出しです</h2>" in response.text
 
 
-def test_gate_texts(visitor, article, parse_html):
+def test_gate_texts(visitor, article, parse_html, spring_campaign):
     doc = parse_html(visitor.get(article.get_absolute_url()))
     gates = {
         "gate-follow": ("フォローする", FOLLOW_TEXT),

@@ -25,6 +25,9 @@ FULL_TEXT = {
     (ReaderKind.EXPERT, "free"): True,
     (ReaderKind.EXPERT, "members"): True,
     (ReaderKind.EXPERT, "paid"): False,
+    (ReaderKind.TRIALING, "free"): True,
+    (ReaderKind.TRIALING, "members"): True,
+    (ReaderKind.TRIALING, "paid"): True,
     (ReaderKind.PAID, "free"): True,
     (ReaderKind.PAID, "members"): True,
     (ReaderKind.PAID, "paid"): True,
@@ -61,8 +64,7 @@ def test_reader_for_each_base_reader(free_member, paid_member, expert, editor):
     assert reader_for(free_member) == Reader(ReaderKind.FREE, free_member.pk)
     assert reader_for(expert) == Reader(ReaderKind.EXPERT, expert.pk)
     assert reader_for(editor) == Reader(ReaderKind.EDITOR, editor.pk)
-    # Until plans exist, an account without one is not a paid member.
-    assert reader_for(paid_member).kind in (ReaderKind.FREE, ReaderKind.PAID)
+    assert reader_for(paid_member) == Reader(ReaderKind.PAID, paid_member.pk)
 
 
 def test_readable_blocks_and_text_follow_the_decision(make):

@@ -7,13 +7,15 @@ import pytest
 from tests.conftest import BODY_MARKER
 from tests.test_article_page import json_ld_of
 
-# reader fixture -> access levels it reads in full (until plans exist a paid
-# member's account is an ordinary member account).
+# reader fixture -> access levels it reads in full. Free members and experts read paid
+# articles through the monthly meter until it runs out.
 READS_IN_FULL = {
     "visitor": {"free"},
-    "free_member": {"free", "members"},
-    "paid_member": {"free", "members"},
-    "expert": {"free", "members"},
+    "free_member": {"free", "members", "paid"},
+    "metered_out_member": {"free", "members"},
+    "paid_member": {"free", "members", "paid"},
+    "trialing_member": {"free", "members", "paid"},
+    "expert": {"free", "members", "paid"},
     "editor": {"free", "members", "paid"},
 }
 
@@ -54,7 +56,7 @@ def test_each_reader_gets_exactly_what_they_may_read(reader, access, make):
     assert bool(api["body"]) is full
 
 
-def test_paywall_box_offers_the_way_in(visitor, make, parse_html):
+def test_paywall_box_offers_the_way_in(visitor, make, parse_html, spring_campaign):
     article = make.article(access="paid")
     doc = parse_html(visitor.get(article.get_absolute_url()))
     paywall = doc.one("aside", class_="paywall")

@@ -1,5 +1,7 @@
 """The one settings module. Every knob comes from the environment (see docs/OPERATIONS.md)."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -30,6 +32,18 @@ PAGE_SIZE = env_int("SHINBUN_PAGE_SIZE", 20, minimum=1)
 # How long an anonymous page may be served from the page cache and by a CDN.
 PAGE_CACHE_SECONDS = env_int("SHINBUN_PAGE_CACHE_SECONDS", 60, minimum=0)
 PUBLISHER_NAME = env_str("SHINBUN_PUBLISHER_NAME", "シンブン株式会社")
+# Membership: paid articles a free member may read in full per calendar month (Japan time).
+METER_LIMIT = env_int("SHINBUN_METER_LIMIT", 10, minimum=0)
+# Days a past-due subscription keeps access after its period ended, while payment is retried.
+PAST_DUE_GRACE_DAYS = env_int("SHINBUN_PAST_DUE_GRACE_DAYS", 7, minimum=0)
+# Payments: "manual" (demo and tests: takes effect at once) or "stripe".
+PAYMENT_PROVIDER = env_str("SHINBUN_PAYMENT_PROVIDER", "manual")
+if PAYMENT_PROVIDER not in ("manual", "stripe"):
+    raise ConfigError("SHINBUN_PAYMENT_PROVIDER must be 'manual' or 'stripe'")
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+if PAYMENT_PROVIDER == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ConfigError("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are needed for Stripe")
 # Reference views for bench/pages.py (/_bench/...); never enable in production.
 BENCH_ENDPOINTS = env_bool("SHINBUN_BENCH_ENDPOINTS", False)
 
@@ -90,6 +104,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
         ),
         "transaction_mode": "IMMEDIATE",
+    }
+    # A file, not shared-cache memory: concurrency tests need SQLite's real locking
+    # (busy_timeout waits; shared-cache memory fails at once with "table is locked").
+    # One file per test run, so runs side by side never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"shinbun-test-{os.getpid()}.sqlite3")
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

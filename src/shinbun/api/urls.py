@@ -194,7 +194,7 @@ def get_article(request, article_id: int):
         Article.objects.published().select_related("section", "series", "column"), pk=article_id
     )
     reader = entitlements.reader_for(request.user)
-    decision = entitlements.decide(reader, article.access)
+    decision = entitlements.open_article(reader, article)
     ref = lambda obj: {"slug": obj.slug, "name": obj.name} if obj else None  # noqa: E731
     return {
         **summary(request, article),

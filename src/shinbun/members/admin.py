@@ -1,8 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
-from shinbun.members.models import User
+from shinbun.members import services
+from shinbun.members.models import (
+    AccessToken,
+    AuditLog,
+    Campaign,
+    Plan,
+    Receipt,
+    Subscription,
+    User,
+    WebhookEvent,
+)
 
 
 @admin.register(User)
@@ -21,3 +32,139 @@ class UserAdmin(BaseUserAdmin):
         (_("日時"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "interval", "price_jpy", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "cta_text", "starts_at", "ends_at", "trial_days"]
+    filter_horizontal = ["plans"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        cache.delete(services.CAMPAIGN_CACHE_KEY)
+        services.audit(
+            "campaign.changed" if change else "campaign.created",
+            subject=None,
+            actor=request.user,
+            reason=_("管理画面での編集"),
+            campaign=obj.pk,
+            name=obj.name,
+            starts_at=obj.starts_at,
+            ends_at=obj.ends_at,
+            trial_days=obj.trial_days,
+        )
+
+
+class ReceiptInline(admin.TabularInline):
+    model = Receipt
+    extra = 0
+    can_delete = False
+    fields = ["number", "amount_jpy", "period_start", "period_end", "issued_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Read-only rows: every change goes through members.services (and leaves an audit
+    row), here through the actions."""
+
+    list_display = [
+        "user",
+        "plan",
+        "status",
+        "current_period_end",
+        "cancel_at_period_end",
+        "provider",
+        "started_at",
+    ]
+    list_filter = ["status", "provider", "plan", "cancel_at_period_end"]
+    search_fields = ["user__email", "provider_subscription_id", "provider_customer_id"]
+    list_select_related = ["user", "plan"]
+    inlines = [ReceiptInline]
+    actions = ["cancel_at_end", "cancel_now", "resume"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Subscription._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _apply(self, request, queryset, change, done):
+        count = 0
+        for subscription in queryset:
+            try:
+                change(subscription, actor=request.user, reason=_("管理画面での操作"))
+                count += 1
+            except services.MembershipError as exc:
+                self.message_user(request, f"{subscription}: {exc}", messages.WARNING)
+        self.message_user(request, done % {"count": count})
+
+    @admin.action(description=_("期間終了で解約する"))
+    def cancel_at_end(self, request, queryset):
+        self._apply(request, queryset, services.cancel, _("%(count)d件の解約を受け付けました。"))
+
+    @admin.action(description=_("ただちに解約する"))
+    def cancel_now(self, request, queryset):
+        def now(subscription, **kwargs):
+            return services.cancel(subscription, at_period_end=False, **kwargs)
+
+        self._apply(request, queryset, now, _("%(count)d件を解約しました。"))
+
+    @admin.action(description=_("解約の申し込みを取り消す"))
+    def resume(self, request, queryset):
+        self._apply(request, queryset, services.resume, _("%(count)d件の解約を取り消しました。"))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["number", "user", "description", "amount_jpy", "issued_at"]
+    search_fields = ["number", "user__email", "provider_reference"]
+    list_select_related = ["user"]
+    date_hierarchy = "issued_at"
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "subject_email", "actor", "reason"]
+    list_filter = ["action"]
+    search_fields = ["subject_email", "action", "reason"]
+    list_select_related = ["actor"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(AccessToken)
+class AccessTokenAdmin(ReadOnlyAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    search_fields = ["user__email", "name", "prefix"]
+    list_select_related = ["user"]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "provider", "event_type", "event_id"]
+    list_filter = ["provider", "event_type"]
+    search_fields = ["event_id"]

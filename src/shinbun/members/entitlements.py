@@ -1,32 +1,53 @@
 """The ONE place that decides who may read what.
 
-Every channel (article page, print view, API, feeds, meta tags, JSON-LD, and later
-search snippets and e-mails) asks :func:`decide` and shows the full text only when
-it says so. Content for readers is fetched through :func:`readable_blocks`, so a
-new view cannot forget the check.
+Every channel (article page, print view, API, feeds, OGP/meta tags, JSON-LD, search
+snippets, later e-mails) asks :func:`decide` and shows the full text only when it
+says so. Content for readers is fetched through :func:`readable_blocks` /
+:func:`readable_text`, so a new view cannot forget the check.
 
-Membership plans, the monthly meter and newsletter unlocks arrive with the
-membership work; until then a signed-in reader counts as a free member.
+:func:`decide` is pure: the reader (who, at which moment: see :func:`reader_for`),
+the article's access level and, for a free member on a paid article, the state of
+the monthly meter. :func:`open_article` is what a channel that shows the full text
+calls: it loads the meter (a fixed number of queries whatever the reader's history)
+and counts the read when the meter opens the article.
 """
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from shinbun.core.timefmt import JST
 
 
 class ReaderKind(StrEnum):
     VISITOR = "visitor"  # 非会員
     FREE = "free"  # 無料会員
+    TRIALING = "trialing"  # 無料体験中の有料会員
     PAID = "paid"  # 有料会員
-    EXPERT = "expert"  # エキスパート
+    EXPERT = "expert"  # エキスパート (a free member who writes Think!)
     EDITOR = "editor"  # 編集者
+
+
+PAID_KINDS = (ReaderKind.PAID, ReaderKind.TRIALING)
+MEMBER_KINDS = (ReaderKind.FREE, ReaderKind.EXPERT)  # members without a paid plan
+ACCESS_LEVELS = ("free", "members", "paid")
 
 
 class Reason(StrEnum):
     FREE_ARTICLE = "free_article"
     MEMBER = "member"
     PAID_MEMBER = "paid_member"
+    TRIAL = "trial"
+    METER = "meter"
+    NEWSLETTER_UNLOCK = "newsletter_unlock"
     EDITOR = "editor"
     LEAD_ONLY = "lead_only"
+    METER_EXHAUSTED = "meter_exhausted"
 
 
 @dataclass(frozen=True)
@@ -34,37 +55,171 @@ class Reader:
     kind: ReaderKind
     user_id: int | None = None
 
+    @property
+    def is_paid(self) -> bool:
+        return self.kind in PAID_KINDS
+
+    @property
+    def is_member(self) -> bool:
+        return self.kind != ReaderKind.VISITOR
+
+
+@dataclass(frozen=True)
+class MeterState:
+    """A free member's meter for one calendar month (Japan time)."""
+
+    limit: int
+    used: int  # paid articles counted this month
+    counted: bool  # this article is one of them
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.used, 0)
+
 
 @dataclass(frozen=True)
 class Decision:
     full_text: bool
     reason: Reason
+    meter: MeterState | None = None
+
+    @property
+    def needs_count(self) -> bool:
+        """Opening the article uses one of the month's metered reads."""
+        return self.reason == Reason.METER and self.meter is not None and not self.meter.counted
+
+    @property
+    def meter_remaining(self) -> int | None:
+        return None if self.meter is None else self.meter.remaining
 
 
 VISITOR = Reader(ReaderKind.VISITOR)
 
 
-def reader_for(user) -> Reader:
+def reader_for(user, now: datetime | None = None) -> Reader:
+    """Who this user is as a reader at this moment (one query for a member; remembered
+    on the user object for the rest of the request)."""
     if user is None or not user.is_authenticated:
         return VISITOR
     if user.is_staff:
         return Reader(ReaderKind.EDITOR, user.pk)
-    if getattr(user, "is_expert", False):
-        return Reader(ReaderKind.EXPERT, user.pk)
-    return Reader(ReaderKind.FREE, user.pk)
+    cached = getattr(user, "_shinbun_reader", None)
+    if cached is not None and now is None:
+        return cached
+    from shinbun.members.models import Subscription
+    from shinbun.members.services import grants_access
+
+    moment = now or timezone.now()
+    subscription = Subscription.objects.live().filter(user_id=user.pk).first()
+    if grants_access(subscription, moment):
+        kind = (
+            ReaderKind.TRIALING
+            if subscription.status == Subscription.Status.TRIALING
+            else ReaderKind.PAID
+        )
+    elif getattr(user, "is_expert", False):
+        kind = ReaderKind.EXPERT
+    else:
+        kind = ReaderKind.FREE
+    reader = Reader(kind, user.pk)
+    if now is None:
+        user._shinbun_reader = reader
+    return reader
 
 
-def decide(reader: Reader, access: str) -> Decision:
-    """May this reader read an article of this access level (free/members/paid) in full?"""
+def decide(
+    reader: Reader, access: str, *, meter: MeterState | None = None, unlocked: bool = False
+) -> Decision:
+    """May this reader read an article of this access level (free/members/paid) in full?
+
+    ``meter`` is the free member's monthly meter (see :func:`meter_state`); without it a
+    paid article stays closed to them. ``unlocked`` is a newsletter unlock of this article
+    for this reader.
+    """
     if access == "free":
         return Decision(True, Reason.FREE_ARTICLE)
+    if access not in ACCESS_LEVELS:
+        return Decision(False, Reason.LEAD_ONLY)
     if reader.kind == ReaderKind.EDITOR:
         return Decision(True, Reason.EDITOR)
     if reader.kind == ReaderKind.PAID:
         return Decision(True, Reason.PAID_MEMBER)
-    if access == "members" and reader.kind in (ReaderKind.FREE, ReaderKind.EXPERT):
+    if reader.kind == ReaderKind.TRIALING:
+        return Decision(True, Reason.TRIAL)
+    if access == "members" and reader.kind in MEMBER_KINDS:
         return Decision(True, Reason.MEMBER)
+    if unlocked:
+        return Decision(True, Reason.NEWSLETTER_UNLOCK)
+    if access == "paid" and reader.kind in MEMBER_KINDS and meter is not None:
+        if meter.counted or meter.used < meter.limit:
+            return Decision(True, Reason.METER, meter)
+        return Decision(False, Reason.METER_EXHAUSTED, meter)
     return Decision(False, Reason.LEAD_ONLY)
+
+
+def newsletter_unlocked(reader: Reader, article) -> bool:
+    """Has this reader unlocked this article through the newsletter sign-up (SPEC §2.9)?
+    The newsletter work answers this; until then nobody has."""
+    return False
+
+
+def meter_month(now: datetime) -> date:
+    """The meter's month: the first day of the calendar month in Japan time."""
+    return now.astimezone(JST).date().replace(day=1)
+
+
+def is_metered(reader: Reader, access: str) -> bool:
+    return access == "paid" and reader.kind in MEMBER_KINDS and reader.user_id is not None
+
+
+def meter_state(user_id: int, article_id: int, month: date) -> MeterState:
+    """One query, whatever the member's history."""
+    from shinbun.members.models import MeteredRead
+
+    row = MeteredRead.objects.filter(user_id=user_id, month=month).aggregate(
+        used=Count("id"), counted=Count("id", filter=Q(article_id=article_id))
+    )
+    return MeterState(settings.METER_LIMIT, row["used"], row["counted"] > 0)
+
+
+def count_read(user_id: int, article_id: int, month: date, now: datetime) -> MeterState:
+    """Count a metered read, at most once per article and month, never past the limit.
+
+    The member's row is locked first (SELECT ... FOR UPDATE on PostgreSQL; SQLite runs
+    IMMEDIATE transactions, which take the write lock at BEGIN), so two concurrent reads
+    are counted one after the other; the unique (user, month, article) constraint backs it.
+    """
+    from shinbun.members.models import MeteredRead, User
+
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user_id).values_list("pk").first()
+        state = meter_state(user_id, article_id, month)
+        if state.counted or state.used >= state.limit:
+            return state
+        try:
+            with transaction.atomic():
+                MeteredRead.objects.create(
+                    user_id=user_id, article_id=article_id, month=month, read_at=now
+                )
+        except IntegrityError:
+            return MeterState(state.limit, state.used, True)
+        return MeterState(state.limit, state.used + 1, True)
+
+
+def open_article(reader: Reader, article, now: datetime | None = None) -> Decision:
+    """The decision for a channel that shows the full text, counting a metered read."""
+    unlocked = reader.is_member and newsletter_unlocked(reader, article)
+    decision = decide(reader, article.access, unlocked=unlocked)
+    if decision.full_text or not is_metered(reader, article.access):
+        return decision
+    now = now or timezone.now()
+    month = meter_month(now)
+    state = meter_state(reader.user_id, article.pk, month)
+    decision = decide(reader, article.access, meter=state)
+    if decision.needs_count:
+        state = count_read(reader.user_id, article.pk, month, now)
+        decision = decide(reader, article.access, meter=state)
+    return decision
 
 
 def readable_blocks(article, decision: Decision) -> list[dict]:

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from shinbun.core.pagecache import cache_anonymous_page
-from shinbun.members import entitlements
+from shinbun.members import entitlements, gates
 from shinbun.newsroom.body import figure_keys
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
 from shinbun.newsroom.sharing import mailto_link, share_links
@@ -109,7 +109,7 @@ def get_article_for(request, article_id: int) -> Article:
 
 def article_context(request, article: Article) -> dict:
     reader = entitlements.reader_for(request.user)
-    decision = entitlements.decide(reader, article.access)
+    decision = entitlements.open_article(reader, article)
     blocks = entitlements.readable_blocks(article, decision)
     figures = {}
     if blocks:
@@ -133,6 +133,7 @@ def article_context(request, article: Article) -> dict:
         "mailto": mailto_link(canonical, article.headline),
         "keywords": list(article.keywords.all()),
         "corrections": list(article.corrections.all()),
+        "member_action_messages": gates.MESSAGES,
     }
 
 

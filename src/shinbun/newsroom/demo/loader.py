@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shinbun.core.timefmt import JST
+from shinbun.members.demo import load_plans, make_paid
 from shinbun.newsroom.models import (
     Article,
     Column,
@@ -37,6 +38,7 @@ DEMO_ACCOUNTS = [
     ("editor@example.jp", "編集者 次郎", {"is_staff": True}),
 ]
 EDITOR_GROUP = "編集者"
+PAID_ACCOUNT = "paid@example.jp"  # a real paid member: active monthly subscription
 
 
 def load_content(now: datetime | None = None) -> dict:
@@ -133,6 +135,7 @@ def load_accounts() -> int:
     User = get_user_model()
     created = 0
     group = editor_group()
+    plans = load_plans()
     for email, name, flags in DEMO_ACCOUNTS:
         user = User.objects.filter(email=email).first()
         if user is None:
@@ -140,4 +143,6 @@ def load_accounts() -> int:
             created += 1
         if user.is_staff:
             user.groups.add(group)
+        if email == PAID_ACCOUNT:
+            make_paid(user, plans["monthly"])
     return created
