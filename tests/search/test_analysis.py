@@ -1,0 +1,92 @@
+"""The one analysis function: what makes two spellings the same word for search."""
+
+import pytest
+
+from shinbun.search.analysis import analyze, normalize_text, terms
+from shinbun.search.kanji import OLD_TO_NEW
+
+
+@pytest.mark.parametrize(
+    ("written", "usual"),
+    [
+        ("ｻﾝｸﾄﾍﾟﾃﾙﾌﾞﾙｸ", "サンクトペテルブルク"),  # half-width katakana
+        ("附属", "付属"),  # Sudachi's normalised form
+        ("ウィルス", "ウイルス"),  # katakana variant
+        ("コンピュータ", "コンピューター"),  # long vowel mark
+        ("２０２５", "2025"),  # full-width digits
+        ("ＡＩ", "AI"),  # full-width Latin
+        ("Tokyo", "tokyo"),  # case
+        ("國學院", "国学院"),  # old kanji (kanji.py)
+        ("櫻", "桜"),
+    ],
+)
+def test_other_forms_analyse_like_the_usual_one(written, usual):
+    assert terms(written) == terms(usual)
+    assert terms(written)  # and they are words, not dropped
+
+
+def test_words_that_differ_stay_apart():
+    assert terms("付属") != terms("附則")
+    assert terms("ウイルス") != terms("ウール")
+
+
+def test_old_kanji_table_maps_every_old_form_to_its_new_one():
+    assert OLD_TO_NEW["國"] == "国" and OLD_TO_NEW["學"] == "学"
+    assert all(len(old) == 1 and len(new) == 1 and old != new for old, new in OLD_TO_NEW.items())
+    assert normalize_text("國學院大學") == "国学院大学"
+
+
+@pytest.mark.parametrize("compound", ["トランプ大統領", "トランプ政権", "トランプ氏の発言"])
+def test_fine_split_so_a_name_finds_its_compounds(compound):
+    assert terms("トランプ")[0] in terms(compound)
+
+
+def test_symbols_and_white_space_are_dropped():
+    assert terms("「東京、大阪」！\u3000\u3000\t\n★ ※ ・…") == terms("東京 大阪")
+    assert terms("東京") == ["東京"]
+    assert terms("！？「」、。・\u3000 \t\n") == []
+
+
+def test_control_characters_are_not_words_and_do_not_crash():
+    assert terms("東京\x00都\x07庁\x1b\x7f\x9f") == terms("東京 都 庁")
+    assert "\x00" not in normalize_text("a\x00b")
+
+
+def test_offsets_point_into_the_normalised_text():
+    text = normalize_text("ｻﾝｸﾄﾍﾟﾃﾙﾌﾞﾙｸで２０２５年")
+    for token in analyze(text):
+        assert text[token.start : token.end] == token.surface
+
+
+def test_content_flag_marks_meaningful_words():
+    flags = {token.surface: token.content for token in analyze("東京で会議が開かれた")}
+    assert flags["東京"] and flags["会議"]
+    assert not flags["で"] and not flags["が"]
+
+
+def test_ten_thousand_characters():
+    text = "政府は経済対策を発表した。" * 800  # 10,400 characters
+    forms = terms(text)
+    assert forms.count("経済") == 800
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "東京都の予算。" * 10_000,  # 70,000 characters, ~210 KB, one line
+        "a" * 60_000,  # no line breaks nor sentence ends at all
+        ("長い段落" * 5_000 + "\n") * 4,  # long lines
+        "🎉" * 20_000,
+    ],
+)
+def test_inputs_above_sudachis_limit_do_not_crash(text):
+    assert len(text.encode()) > 49 * 1024
+    forms = terms(text)
+    if "予算" in text:
+        assert forms.count("予算") == 10_000  # nothing lost at the chunk boundaries
+
+
+def test_emoji_and_empty():
+    assert terms("") == [] and terms(None) == []
+    assert terms("🎉🎉") == []
+    assert terms("🎉東京🎉") == ["東京"]

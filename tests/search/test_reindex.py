@@ -1,0 +1,109 @@
+"""`shinbun reindex`: rebuilds the index, resumes after an interruption, --restart."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from shinbun.newsroom.models import Article
+from shinbun.search import services
+from shinbun.search.indexing import index_articles, rebuild_engine_index
+from shinbun.search.management.commands import reindex
+from shinbun.search.models import ReindexState, SearchDocument
+
+
+@pytest.fixture
+def unindexed(make):
+    """Six published articles and a draft that the index does not know yet."""
+    made = [make.article(headline=f"再構築の記事{n}") for n in range(6)]
+    make.article(headline="再構築の下書き", status=Article.Status.DRAFT)
+    return sorted(a.pk for a in made)
+
+
+def found(q="再構築") -> set[int]:
+    return {hit.article.pk for hit in services.search(q, limit=100).hits}
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command("reindex", *args, stdout=out, stderr=StringIO(), verbosity=0)
+    return out.getvalue()
+
+
+def test_reindex_rebuilds_the_index(unindexed):
+    assert found() == set()
+    assert "6 articles indexed" in run()
+    assert found() == set(unindexed)
+    assert services.search("再構築").count == 6
+    assert SearchDocument.objects.count() == 6
+    state = ReindexState.objects.get(name="articles")
+    assert state.finished and state.last_article_id == Article.objects.latest("pk").pk
+
+
+def test_reindex_twice_does_not_duplicate(unindexed):
+    run()
+    run()
+    assert services.search("再構築").count == 6
+    assert SearchDocument.objects.count() == 6
+
+
+def test_reindex_drops_what_is_no_longer_visible(unindexed, index):
+    index(*Article.objects.all())
+    Article.objects.filter(pk=unindexed[0]).update(status=Article.Status.DRAFT)  # behind its back
+    run()
+    assert found() == set(unindexed[1:])
+    assert services.search("再構築").count == 5
+
+
+def test_interrupted_reindex_resumes_where_it_stopped(unindexed, monkeypatch):
+    monkeypatch.setattr(reindex, "BATCH", 2)
+    calls = []
+
+    def interrupted(batch):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append([a.pk for a in batch])
+        return index_articles(batch)
+
+    monkeypatch.setattr(reindex, "index_articles", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run()
+    done = unindexed[:4]
+    assert found() == set(done)
+    state = ReindexState.objects.get(name="articles")
+    assert not state.finished and state.last_article_id == done[-1]
+
+    resumed = []
+    monkeypatch.setattr(
+        reindex,
+        "index_articles",
+        lambda batch: resumed.extend(a.pk for a in batch) or index_articles(batch),
+    )
+    run()
+    assert found() == set(unindexed)
+    assert all(pk > done[-1] for pk in resumed)  # nothing done twice
+    assert ReindexState.objects.get(name="articles").finished
+
+
+def test_resumes_from_a_stored_position(unindexed):
+    middle = unindexed[2]
+    ReindexState.objects.create(name="articles", last_article_id=middle, finished=False)
+    run()
+    # Articles up to the stored position count as done; the rest are indexed.
+    assert found() == {pk for pk in unindexed if pk > middle}
+    assert ReindexState.objects.get(name="articles").finished
+
+
+def test_restart_starts_from_the_first_article(unindexed):
+    ReindexState.objects.create(name="articles", last_article_id=unindexed[2], finished=False)
+    assert "6 articles indexed" in run("--restart")
+    assert found() == set(unindexed)
+
+
+def test_a_finished_reindex_runs_in_full_next_time(unindexed):
+    run()
+    SearchDocument.objects.all().delete()
+    rebuild_engine_index()  # the engine's table follows the emptied documents
+    assert found() == set()
+    assert "6 articles indexed" in run()
+    assert found() == set(unindexed)
