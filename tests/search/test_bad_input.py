@@ -10,7 +10,6 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from shinbun.search import services
-from tests.search.conftest import ON_POSTGRES
 
 SYNTAX = [
     '"',
@@ -203,11 +202,6 @@ def test_invalid_utf8_in_the_url(visitor, archive, query_string):
     assert "items" in response.json() or "detail" in response.json()
 
 
-@pytest.mark.xfail(
-    ON_POSTGRES,
-    strict=True,
-    reason="BUG: a NUL in a filter slug reaches PostgreSQL (services._facets) and gives a 500",
-)
 @pytest.mark.parametrize("name", ["section", "series", "column", "keyword"])
 def test_nul_in_a_filter_answers(visitor, archive, name):
     assert visitor.get("/search/", {"q": "東京", name: "a\x00b"}).status_code == 200

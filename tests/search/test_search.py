@@ -12,7 +12,6 @@ from shinbun.newsroom import publishing
 from shinbun.newsroom.models import Article
 from shinbun.search import services
 from shinbun.search.models import SearchDocument
-from tests.search.conftest import ON_POSTGRES
 
 CHANNELS = ["service", "page", "api"]
 
@@ -424,12 +423,6 @@ def test_api_shape(visitor, news):
     assert "<mark>東京</mark>" in item["snippet"]
 
 
-@pytest.mark.xfail(
-    ON_POSTGRES,
-    strict=True,
-    reason="BUG: a word over 2,047 bytes (e.g. a long unbroken Latin run) makes PostgreSQL "
-    "refuse the tsvector (backends._tsvector), so the whole batch goes unindexed",
-)
 def test_an_article_with_a_very_long_word_does_not_stop_indexing(find, make, index):
     neighbour = make.article(headline="隣の記事の見出し")
     long_word = make.article(headline="塩基配列を公開", body_source="GATTACA" * 400)

@@ -80,10 +80,6 @@ def test_free_article_body_is_used_for_visitors(visitor, make, index):
     assert snippets == ["リード。  本文の中ほどで<mark>為替</mark>に触れる。"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: services.make_snippet marks only the first matching paragraph's words",
-)
 def test_matches_in_later_paragraphs_of_the_snippet_are_marked_too(make, index):
     index(make.article(lead="きょうは円安。", body_source="輸出企業は円安で潤う。"))
     snippet = str(services.search("円安 輸出").hits[0].snippet)

@@ -8,6 +8,7 @@ is taken for markup.
 """
 
 import gzip
+import hashlib
 import html
 import json
 import re
@@ -94,15 +95,18 @@ def record_from_json(data) -> Record:
     missing = [k for k in ("id", "title", "published", "body") if not data.get(k)]
     if missing:
         raise RecordError(f"必須項目がありません: {', '.join(missing)}")
-    category = str(data.get("category") or "imported")
-    slug = re.sub(r"[^a-z0-9-]+", "-", category.lower()).strip("-")[:60] or "imported"
+    category = clean_text(str(data.get("category") or "imported"))[:60] or "imported"
+    slug = re.sub(r"[^a-z0-9-]+", "-", category.lower()).strip("-")[:60]
+    if not slug or not category.isascii():
+        # A Japanese category gets a stable ASCII slug of its own.
+        slug = "c-" + hashlib.blake2b(category.encode(), digest_size=5).hexdigest()
     return Record(
         external_id=str(data["id"])[:120],
         headline=clean_text(str(data["title"]))[:200],
         published=_parse_time(str(data["published"])),
         paragraphs=_paragraphs(str(data["body"])),
         section_slug=slug,
-        section_name=category[:60],
+        section_name=category,
         url=str(data.get("url") or ""),
     )
 

@@ -26,6 +26,7 @@ from shinbun.search.kanji import OLD_TO_NEW
 
 # Sudachi refuses inputs above ~49 KB; analyse long texts in pieces cut at line ends.
 CHUNK_CHARS = 12_000
+MAX_WORD_CHARS = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _INNER_PUNCT = re.compile(r"[\W_]+")
 _CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "連体詞", "接頭辞", "接尾辞"}
@@ -90,7 +91,8 @@ def analyze_normalized(text: str) -> list[Token]:
             pos = morpheme.part_of_speech()[0]
             if pos in _DROP_POS:
                 continue
-            form = _INNER_PUNCT.sub("", morpheme.normalized_form().lower())
+            # Engines refuse very long words (PostgreSQL: 2 KB); no real word is this long.
+            form = _INNER_PUNCT.sub("", morpheme.normalized_form().lower())[:MAX_WORD_CHARS]
             if not form:
                 continue
             tokens.append(

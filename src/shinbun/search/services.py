@@ -1,5 +1,6 @@
 """Searching the archive for a reader: query, filters, the engine, snippets."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -19,6 +20,7 @@ SORTS = ("newest", "relevance")
 MAX_OFFSET = 10_000
 SNIPPET_CHARS = 120
 _MIN_KEY, _MAX_KEY = 0, 2**62
+_SLUG = re.compile(r"[-\w]{1,100}")
 
 
 @dataclass
@@ -52,6 +54,9 @@ class UnknownFilter(Exception):
 
 def _facets(filters: Filters) -> list[str]:
     markers = []
+    for value in (filters.section, filters.series, filters.column, filters.keyword):
+        if value and not _SLUG.fullmatch(value):
+            raise UnknownFilter(value)
     for value, model, prefix in (
         (filters.section, Section, "zzsec"),
         (filters.series, Series, "zzser"),
@@ -136,16 +141,17 @@ def make_snippet(article: Article, reader, words: set[str]) -> SafeString:
     text = normalize_text(readable_text(article, reader))
     if not words:
         return mark_safe(escape(text[:SNIPPET_CHARS]))
-    # Analyse paragraph by paragraph and stop at the first one with a match.
+    # Find the first paragraph with a match (analysing no more than needed), then mark
+    # every match inside the window cut around it.
     offset = 0
     for paragraph in text.split("\n"):
-        marks = [
-            (t.start + offset, t.end + offset)
-            for t in analyze_normalized(paragraph)
-            if t.form in words
-        ]
-        if marks:
-            return _highlight(text, marks)
+        first = next((t for t in analyze_normalized(paragraph) if t.form in words), None)
+        if first is not None:
+            start = max(0, offset + first.start - SNIPPET_CHARS // 3)
+            end = min(len(text), start + SNIPPET_CHARS)
+            window = text[start:end]
+            marks = [(t.start, t.end) for t in analyze_normalized(window) if t.form in words]
+            return _highlight(window, marks, start > 0, end < len(text))
         offset += len(paragraph) + 1
     return mark_safe(escape(text[:SNIPPET_CHARS]))
 
@@ -161,21 +167,13 @@ def _merge(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _highlight(text: str, marks: list[tuple[int, int]]) -> SafeString:
-    marks = _merge(marks)
-    first = marks[0][0]
-    start = max(0, first - SNIPPET_CHARS // 3)
-    end = min(len(text), start + SNIPPET_CHARS)
-    out, cursor = [], start
-    if start > 0:
-        out.append("…")
-    for mark_start, mark_end in marks:
-        if mark_start < cursor or mark_end > end:
-            continue
-        out.append(escape(text[cursor:mark_start]))
-        out.append(f"<mark>{escape(text[mark_start:mark_end])}</mark>")
+def _highlight(window: str, marks, cut_before: bool, cut_after: bool) -> SafeString:
+    out, cursor = ["…"] if cut_before else [], 0
+    for mark_start, mark_end in _merge(marks):
+        out.append(escape(window[cursor:mark_start]))
+        out.append(f"<mark>{escape(window[mark_start:mark_end])}</mark>")
         cursor = mark_end
-    out.append(escape(text[cursor:end]))
-    if end < len(text):
+    out.append(escape(window[cursor:]))
+    if cut_after:
         out.append("…")
     return mark_safe("".join(out).replace("\n", " "))
