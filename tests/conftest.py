@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -43,8 +43,12 @@ def _fresh_cache_and_fast_hashing(settings):
     # The page cache and the navigation cache are per process; each test starts empty.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    # A request to /en/... leaves English active in the thread; every test starts in
+    # Japanese, the site's language, whatever ran before it.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 # Readers ---------------------------------------------------------------------------
