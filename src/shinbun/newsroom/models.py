@@ -254,7 +254,11 @@ class Article(models.Model):  # 記事
             models.Index(fields=["section", "published_at"], name="article_section_pub"),
             models.Index(fields=["series", "published_at"], name="article_series_pub"),
             models.Index(fields=["column", "published_at"], name="article_column_pub"),
-            models.Index(fields=["pinned", "published_at"], name="article_pinned_pub"),
+            # Few articles are pinned: a partial index finds them without walking the
+            # archive (a plain (pinned, published_at) index went unused on SQLite).
+            models.Index(
+                fields=["published_at"], condition=models.Q(pinned=True), name="article_pinned_pub"
+            ),
         ]
 
     def __str__(self) -> str:
