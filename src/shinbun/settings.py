@@ -42,6 +42,8 @@ if PAYMENT_PROVIDER not in ("manual", "stripe"):
     raise ConfigError("SHINBUN_PAYMENT_PROVIDER must be 'manual' or 'stripe'")
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Another address for Stripe's API (a local stripe-mock, or the tests' fake); empty = Stripe.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")
 if PAYMENT_PROVIDER == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
     raise ConfigError("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are needed for Stripe")
 # Reference views for bench/pages.py (/_bench/...); never enable in production.
@@ -57,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "huey.contrib.djhuey",
+    "allauth",
+    "allauth.account",
     "shinbun.core",
     "shinbun.members",
     "shinbun.newsroom",
@@ -73,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "shinbun.urls"
@@ -126,6 +131,35 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "newsroom:home"
 LOGOUT_REDIRECT_URL = "newsroom:home"
+
+# Accounts (django-allauth): e-mail only, verified; password or a one-time code by e-mail.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "shinbun.members.accounts.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_CHANGE_EMAIL = True
+# Forms never tell whether an address is registered; the e-mail says it instead.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+ACCOUNT_RATE_LIMITS = {
+    # Wrong passwords: per address (IP) and per account (key = the e-mail address).
+    "login_failed": env_str("SHINBUN_RATE_LOGIN_FAILED", "10/m/ip,5/5m/key"),
+    "login": "30/m/ip",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "request_login_code": "20/m/ip,3/m/key",
+}
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

@@ -1,7 +1,7 @@
+from allauth.account import views as allauth_views
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -9,6 +9,8 @@ from django.views.i18n import set_language
 from shinbun.api.urls import api
 from shinbun.core import views as core_views
 from shinbun.core.pagecache import cache_anonymous_page
+from shinbun.members import views as members_views
+from shinbun.members.payments.views import stripe_webhook
 from shinbun.newsroom.sitemaps import SITEMAPS
 from shinbun.search import views as search_views
 
@@ -31,15 +33,20 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("api/v1/", api.urls),
+    path("payments/stripe/webhook/", stripe_webhook, name="stripe_webhook"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("shinbun.newsroom.feed_urls")),
 ]
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("join/", core_views.join, name="join"),
+    # allauth's views; "login" and "logout" are the names the site's templates use.
+    path("accounts/login/", allauth_views.login, name="login"),
+    path("accounts/logout/", allauth_views.logout, name="logout"),
+    path("accounts/", include("shinbun.members.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("join/", members_views.join, name="join"),
+    path("join/subscribe/", members_views.subscribe, name="subscribe"),
     path("search/", search_views.search_page, name="search"),
     path("", include("shinbun.newsroom.urls")),
     prefix_default_language=False,

@@ -39,11 +39,6 @@ def news_sitemap(request):
     )
 
 
-@require_safe
-def join(request):
-    return render(request, "join.html")
-
-
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 

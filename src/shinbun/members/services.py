@@ -451,6 +451,47 @@ def expire(
     return _end(sub, status, actor=actor, reason=reason, now=now)
 
 
+@transaction.atomic
+def apply_provider_state(
+    subscription: Subscription,
+    *,
+    status: str,
+    period_start: datetime | None,
+    period_end: datetime | None,
+    cancel_at_period_end: bool,
+    reason: str,
+    now: datetime | None = None,
+) -> Subscription:
+    """Bring a subscription in line with what the payment provider reports (Stripe's
+    customer.subscription.* notices). Changes nothing, and logs nothing, when it agrees."""
+    now = now or timezone.now()
+    sub = _locked(subscription)
+    if not sub.is_live:
+        return sub
+    if status not in Subscription.LIVE:
+        return _end(sub, status, actor=None, reason=reason, now=now)
+    changes = {}
+    wanted = {
+        "status": status,
+        "current_period_start": period_start or sub.current_period_start,
+        "current_period_end": period_end or sub.current_period_end,
+        "cancel_at_period_end": cancel_at_period_end,
+    }
+    if status == Subscription.Status.TRIALING and period_end:
+        wanted["trial_ends_at"] = period_end
+    if cancel_at_period_end != sub.cancel_at_period_end:
+        wanted["canceled_at"] = now if cancel_at_period_end else None
+    for field, value in wanted.items():
+        if getattr(sub, field) != value:
+            changes[field] = [_jsonable(getattr(sub, field)), _jsonable(value)]
+            setattr(sub, field, value)
+    if not changes:
+        return sub
+    sub.save(update_fields=list(changes))
+    audit("subscription.synced", subject=sub.user, reason=reason, now=now, changes=changes)
+    return sub
+
+
 def settle_due(now: datetime | None = None) -> dict[str, int]:
     """The periodic pass over subscriptions whose period is over. Cancelled ones end;
     manual-provider ones renew (the demo's payment always succeeds); past-due ones end

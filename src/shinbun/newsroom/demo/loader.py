@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -141,6 +142,9 @@ def load_accounts() -> int:
         if user is None:
             user = User.objects.create_user(email, DEMO_PASSWORD, display_name=name, **flags)
             created += 1
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
         if user.is_staff:
             user.groups.add(group)
         if email == PAID_ACCOUNT:

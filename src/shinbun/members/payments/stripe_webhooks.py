@@ -1,0 +1,184 @@
+"""Stripe's webhooks: verified by Stripe's signature, applied once per event id.
+
+A bad signature or an event type we do not handle is refused (400) and changes
+nothing; a replayed event (same id) is acknowledged and changes nothing twice. Each
+event is applied in one transaction together with the row that records its id.
+"""
+
+from datetime import UTC, datetime
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shinbun.members import services
+from shinbun.members.models import Plan, Subscription, User, WebhookEvent
+
+STATUS = {
+    "trialing": Subscription.Status.TRIALING,
+    "active": Subscription.Status.ACTIVE,
+    "past_due": Subscription.Status.PAST_DUE,
+    "unpaid": Subscription.Status.PAST_DUE,
+    "paused": Subscription.Status.PAST_DUE,
+    "canceled": Subscription.Status.CANCELED,
+    "incomplete_expired": Subscription.Status.EXPIRED,
+}
+
+
+class WebhookError(Exception):
+    """Refused with a 400; Stripe retries, and nothing was changed."""
+
+
+def _time(value) -> datetime | None:
+    return datetime.fromtimestamp(int(value), tz=UTC) if value else None
+
+
+def _subscription_id(obj: dict) -> str:
+    sub = obj.get("subscription")
+    if not sub:  # API versions from 2025 put it under parent.subscription_details
+        sub = ((obj.get("parent") or {}).get("subscription_details") or {}).get("subscription")
+    if isinstance(sub, dict):
+        sub = sub.get("id")
+    return sub or ""
+
+
+def _find(provider_subscription_id: str) -> Subscription | None:
+    if not provider_subscription_id:
+        return None
+    return Subscription.objects.filter(
+        provider=Subscription.Provider.STRIPE, provider_subscription_id=provider_subscription_id
+    ).first()
+
+
+def _period(obj: dict) -> tuple[datetime | None, datetime | None]:
+    start, end = obj.get("current_period_start"), obj.get("current_period_end")
+    if not end:  # newer API versions: on the subscription's items
+        items = (obj.get("items") or {}).get("data") or [{}]
+        start, end = items[0].get("current_period_start"), items[0].get("current_period_end")
+    return _time(start), _time(end)
+
+
+def checkout_completed(obj: dict, now: datetime) -> None:
+    if obj.get("mode") != "subscription":
+        return
+    metadata = obj.get("metadata") or {}
+    user = User.objects.filter(pk=obj.get("client_reference_id") or metadata.get("user_id")).first()
+    plan = Plan.objects.filter(code=metadata.get("plan", "")).first()
+    if user is None or plan is None:
+        raise WebhookError(_("会員またはプランが見つかりません。"))
+    sub_id = _subscription_id(obj)
+    if _find(sub_id):
+        return
+    ids = {
+        "provider": Subscription.Provider.STRIPE,
+        "provider_customer_id": obj.get("customer") or "",
+        "provider_subscription_id": sub_id,
+    }
+    try:
+        if metadata.get("campaign"):
+            services.start_trial(user, plan, actor=None, reason="Stripe Checkout", now=now, **ids)
+        else:
+            services.subscribe(
+                user, plan, actor=None, reason="Stripe Checkout", now=now, charge=False, **ids
+            )
+    except services.MembershipError as exc:
+        raise WebhookError(str(exc)) from exc
+
+
+def subscription_updated(obj: dict, now: datetime) -> None:
+    sub = _find(obj.get("id", ""))
+    if sub is None:
+        return
+    status = STATUS.get(obj.get("status", ""))
+    if status is None:
+        return  # incomplete: the first payment is still pending
+    start, end = _period(obj)
+    services.apply_provider_state(
+        sub,
+        status=status,
+        period_start=start,
+        period_end=end,
+        cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
+        now=now,
+        reason="Stripe: customer.subscription.updated",
+    )
+
+
+def subscription_deleted(obj: dict, now: datetime) -> None:
+    sub = _find(obj.get("id", ""))
+    if sub is None:
+        return
+    services.apply_provider_state(
+        sub,
+        status=Subscription.Status.CANCELED,
+        period_start=None,
+        period_end=None,
+        cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
+        now=now,
+        reason="Stripe: customer.subscription.deleted",
+    )
+
+
+def invoice_paid(obj: dict, now: datetime) -> None:
+    sub = _find(_subscription_id(obj))
+    amount = int(obj.get("amount_paid") or 0)
+    if sub is None or amount <= 0:
+        return  # a trial's zero invoice, or not ours
+    lines = (obj.get("lines") or {}).get("data") or [{}]
+    period = lines[0].get("period") or {}
+    try:
+        services.renew(
+            sub,
+            actor=None,
+            reason="Stripe: invoice.paid",
+            now=now,
+            amount_jpy=amount,
+            period_start=_time(period.get("start")),
+            period_end=_time(period.get("end")),
+            provider_reference=obj.get("id", ""),
+        )
+    except services.MembershipError as exc:
+        raise WebhookError(str(exc)) from exc
+
+
+def invoice_payment_failed(obj: dict, now: datetime) -> None:
+    sub = _find(_subscription_id(obj))
+    if sub is not None:
+        services.mark_past_due(sub, actor=None, reason="Stripe: invoice.payment_failed", now=now)
+
+
+HANDLERS = {
+    "checkout.session.completed": checkout_completed,
+    "customer.subscription.updated": subscription_updated,
+    "customer.subscription.deleted": subscription_deleted,
+    "invoice.paid": invoice_paid,
+    "invoice.payment_failed": invoice_payment_failed,
+}
+
+
+def handle(payload: bytes, signature: str | None, now: datetime | None = None) -> str:
+    """Verify and apply one webhook delivery. Returns "applied" or "duplicate"."""
+    try:
+        event = stripe.Webhook.construct_event(
+            payload.decode("utf-8"), signature or "", settings.STRIPE_WEBHOOK_SECRET
+        )
+    except (ValueError, UnicodeDecodeError, stripe.SignatureVerificationError) as exc:
+        raise WebhookError(_("署名を確認できませんでした。")) from exc
+    event = event.to_dict() if hasattr(event, "to_dict") else dict(event)
+    handler = HANDLERS.get(event.get("type", ""))
+    if handler is None or not event.get("id"):
+        raise WebhookError(_("扱っていない種類の通知です。"))
+    now = now or timezone.now()
+    if WebhookEvent.objects.filter(provider="stripe", event_id=event["id"]).exists():
+        return "duplicate"
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.create(
+                provider="stripe", event_id=event["id"], event_type=event["type"], received_at=now
+            )
+            handler(event["data"]["object"], now)
+    except IntegrityError:
+        return "duplicate"
+    return "applied"

@@ -1,0 +1,207 @@
+"""Membership pages: join (plans and the campaign), the account page (plan, renewal,
+cancellation, receipts, API tokens) and account deletion. Views parse, authorise and
+call members.services through the payment provider."""
+
+import logging
+
+import stripe
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from shinbun.members import accounts, services, tokens
+from shinbun.members.entitlements import meter_month, meter_state, reader_for
+from shinbun.members.models import AccessToken, Plan, Receipt, Subscription
+from shinbun.members.payments import get_provider, provider_for
+
+log = logging.getLogger(__name__)
+PROVIDER_FAILED = _("決済サービスに接続できませんでした。時間を空けて再度お試しください。")
+
+
+def join_context(request) -> dict:
+    plans = list(Plan.objects.filter(is_active=True))
+    user = request.user if request.user.is_authenticated else None
+    offer = services.trial_offer(user, plans[0]) if plans else services.TrialOffer(None, False)
+    live = Subscription.objects.live().filter(user=user).first() if user else None
+    return {"plans": plans, "offer": offer, "live": live}
+
+
+@require_safe
+def join(request):
+    return render(request, "members/join.html", join_context(request))
+
+
+@require_POST
+def subscribe(request):
+    """Start a subscription or the campaign trial for the chosen plan."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("join"))
+    plan = Plan.objects.filter(code=request.POST.get("plan", ""), is_active=True).first()
+    if plan is None:
+        return _join_error(request, _("プランを選んでください。"), 400)
+    trial = request.POST.get("trial") == "1"
+    try:
+        target = get_provider().checkout(request, request.user, plan, trial=trial)
+    except services.MembershipError as exc:
+        return _join_error(request, str(exc), 409)
+    except stripe.StripeError:
+        log.exception("Stripe checkout failed")
+        return _join_error(request, PROVIDER_FAILED, 502)
+    if target.startswith("/"):
+        messages.success(
+            request,
+            _("無料体験を開始しました。")
+            if trial
+            else _("有料プランのお申し込みを受け付けました。"),
+        )
+    return HttpResponseRedirect(target)
+
+
+def _join_error(request, message: str, status: int):
+    context = join_context(request)
+    context["error"] = message
+    return render(request, "members/join.html", context, status=status)
+
+
+@login_required
+@require_safe
+def account(request):
+    return _account_page(request)
+
+
+def _account_page(request, *, error: str = "", status: int = 200):
+    user = request.user
+    subscription = Subscription.objects.filter(user=user).select_related("plan", "campaign").first()
+    reader = reader_for(user)
+    meter = None
+    if reader.kind in ("free", "expert"):
+        meter = meter_state(user.pk, 0, meter_month(timezone.now()))
+    context = {
+        "subscription": subscription,
+        "reader": reader,
+        "meter": meter,
+        "receipts": Receipt.objects.filter(user=user).order_by("-issued_at")[:100],
+        "tokens": AccessToken.objects.filter(user=user, revoked_at=None),
+        "new_token": request.session.pop("new_token", None),
+        "has_portal": subscription is not None
+        and subscription.provider == Subscription.Provider.STRIPE,
+        "error": error,
+    }
+    return render(request, "members/account.html", context, status=status)
+
+
+def _live_subscription(request) -> Subscription | None:
+    return Subscription.objects.live().filter(user=request.user).first()
+
+
+@login_required
+@require_POST
+def cancel(request):
+    subscription = _live_subscription(request)
+    if subscription is None:
+        messages.error(request, _("ご契約中のプランはありません。"))
+        return redirect("members:account")
+    try:
+        provider_for(subscription).cancel(
+            subscription, actor=request.user, reason=_("会員による解約")
+        )
+    except services.MembershipError as exc:
+        messages.error(request, str(exc))
+    except stripe.StripeError:
+        log.exception("Stripe cancel failed")
+        messages.error(request, PROVIDER_FAILED)
+    else:
+        messages.success(request, _("解約を受け付けました。期間の終了日までお読みいただけます。"))
+    return redirect("members:account")
+
+
+@login_required
+@require_POST
+def resume(request):
+    subscription = _live_subscription(request)
+    try:
+        if subscription is None:
+            raise services.MembershipError(_("ご契約中のプランはありません。"))
+        provider_for(subscription).resume(
+            subscription, actor=request.user, reason=_("会員による解約の取り消し")
+        )
+    except services.MembershipError as exc:
+        messages.error(request, str(exc))
+    except stripe.StripeError:
+        log.exception("Stripe resume failed")
+        messages.error(request, PROVIDER_FAILED)
+    else:
+        messages.success(request, _("解約の申し込みを取り消しました。"))
+    return redirect("members:account")
+
+
+@login_required
+@require_POST
+def billing_portal(request):
+    subscription = Subscription.objects.filter(user=request.user).first()
+    if subscription is None:
+        messages.error(request, _("お支払い情報はありません。"))
+        return redirect("members:account")
+    try:
+        url = provider_for(subscription).portal_url(request, request.user)
+    except stripe.StripeError:
+        log.exception("Stripe portal failed")
+        url = None
+    if not url:
+        messages.error(request, _("お支払い情報のページを開けませんでした。"))
+        return redirect("members:account")
+    return HttpResponseRedirect(url)
+
+
+@login_required
+@require_POST
+def create_token(request):
+    name = request.POST.get("name", "").strip()
+    if not name or len(name) > 100:
+        return _account_page(
+            request, error=_("トークンの名前を100文字以内で入力してください。"), status=400
+        )
+    try:
+        _token, raw = tokens.create_token(request.user, name)
+    except services.MembershipError as exc:
+        return _account_page(request, error=str(exc), status=409)
+    else:
+        request.session["new_token"] = raw
+    return redirect("members:account")
+
+
+@login_required
+@require_POST
+def revoke_token(request, token_id: int):
+    token = get_object_or_404(AccessToken, pk=token_id, user=request.user)
+    tokens.revoke_token(token, actor=request.user)
+    messages.success(request, _("アクセストークンを無効にしました。"))
+    return redirect("members:account")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_account(request):
+    context = {"deletes": accounts.DELETES, "keeps": accounts.KEEPS}
+    if request.method == "POST":
+        if not request.user.check_password(request.POST.get("password", "")):
+            context["error"] = _("パスワードが正しくありません。")
+            return render(request, "members/delete.html", context, status=400)
+        user = request.user
+        try:
+            accounts.delete_account(user, actor=user, reason=_("会員による退会"))
+        except stripe.StripeError:
+            log.exception("Stripe cancel on delete failed")
+            context["error"] = PROVIDER_FAILED
+            return render(request, "members/delete.html", context, status=502)
+        logout(request)
+        messages.success(request, _("退会の手続きが完了しました。ご利用ありがとうございました。"))
+        return redirect("newsroom:home")
+    return render(request, "members/delete.html", context)
