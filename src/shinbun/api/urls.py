@@ -7,10 +7,12 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Query, Schema
-from ninja.errors import ValidationError
+from ninja.errors import AuthenticationError, ValidationError
 from ninja.renderers import JSONRenderer
 from pydantic import Field
 
+from shinbun.api.auth import api_reader
+from shinbun.api.members import router as members_router
 from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Section
 from shinbun.search import services as search_services
@@ -30,6 +32,7 @@ api = NinjaAPI(
 )
 
 MAX_LIMIT = 100
+NO_CREDENTIALS = "ログインするか、アクセストークンを送ってください。"
 
 
 @api.exception_handler(ValidationError)
@@ -37,6 +40,16 @@ def validation_error(request, exc):
     return api.create_response(
         request, {"detail": "リクエストの値が正しくありません。", "errors": exc.errors}, status=422
     )
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request, exc):
+    # ninja's own "Unauthorized" means no credentials were sent at all.
+    detail = exc.message if exc.message != "Unauthorized" else NO_CREDENTIALS
+    return api.create_response(request, {"detail": detail}, status=401)
+
+
+api.add_router("/", members_router)
 
 
 @api.exception_handler(Http404)
@@ -153,7 +166,7 @@ def search(request, params: Query[SearchParams]):
         sort=params.sort,
         limit=params.limit,
         offset=params.offset,
-        reader=entitlements.reader_for(request.user),
+        reader=api_reader(request),
     )
     return {
         "count": page.count,
@@ -193,7 +206,7 @@ def get_article(request, article_id: int):
     article = get_object_or_404(
         Article.objects.published().select_related("section", "series", "column"), pk=article_id
     )
-    reader = entitlements.reader_for(request.user)
+    reader = api_reader(request)
     decision = entitlements.open_article(reader, article)
     ref = lambda obj: {"slug": obj.slug, "name": obj.name} if obj else None  # noqa: E731
     return {
