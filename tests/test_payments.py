@@ -333,3 +333,14 @@ def test_a_plan_without_a_stripe_price_is_refused_clearly(
     assert response.status_code == 409
     assert "このプランは現在お申し込みいただけません。" in response.text
     assert not fake_stripe
+
+
+def test_an_invoice_before_its_checkout_is_refused_until_the_subscription_exists(
+    client, stripe_settings, free_member, plans
+):
+    paid = invoice("evt_paid_early", "invoice.paid")
+    assert post(client, paid).status_code == 400  # Stripe sends it again later
+    assert not Receipt.objects.exists() and not WebhookEvent.objects.exists()
+    post(client, checkout(free_member))
+    assert post(client, paid).status_code == 200
+    assert Receipt.objects.count() == 1

@@ -52,6 +52,15 @@ def _find(provider_subscription_id: str) -> Subscription | None:
     ).first()
 
 
+def _require(provider_subscription_id: str) -> Subscription:
+    """Stripe does not promise order: a notice about a subscription that its
+    checkout.session.completed has not created yet is refused, and Stripe sends it again."""
+    sub = _find(provider_subscription_id)
+    if sub is None:
+        raise WebhookError(_("対象の契約がまだ見つかりません。"))
+    return sub
+
+
 def _period(obj: dict) -> tuple[datetime | None, datetime | None]:
     start, end = obj.get("current_period_start"), obj.get("current_period_end")
     if not end:  # newer API versions: on the subscription's items
@@ -88,9 +97,7 @@ def checkout_completed(obj: dict, now: datetime) -> None:
 
 
 def subscription_updated(obj: dict, now: datetime) -> None:
-    sub = _find(obj.get("id", ""))
-    if sub is None:
-        return
+    sub = _require(obj.get("id", ""))
     status = STATUS.get(obj.get("status", ""))
     if status is None:
         return  # incomplete: the first payment is still pending
@@ -107,9 +114,7 @@ def subscription_updated(obj: dict, now: datetime) -> None:
 
 
 def subscription_deleted(obj: dict, now: datetime) -> None:
-    sub = _find(obj.get("id", ""))
-    if sub is None:
-        return
+    sub = _require(obj.get("id", ""))
     services.apply_provider_state(
         sub,
         status=Subscription.Status.CANCELED,
@@ -122,10 +127,10 @@ def subscription_deleted(obj: dict, now: datetime) -> None:
 
 
 def invoice_paid(obj: dict, now: datetime) -> None:
-    sub = _find(_subscription_id(obj))
     amount = int(obj.get("amount_paid") or 0)
-    if sub is None or amount <= 0:
-        return  # a trial's zero invoice, or not ours
+    if amount <= 0 or not _subscription_id(obj):
+        return  # a trial's zero invoice, or a one-off invoice
+    sub = _require(_subscription_id(obj))
     lines = (obj.get("lines") or {}).get("data") or [{}]
     period = lines[0].get("period") or {}
     try:
@@ -144,8 +149,8 @@ def invoice_paid(obj: dict, now: datetime) -> None:
 
 
 def invoice_payment_failed(obj: dict, now: datetime) -> None:
-    sub = _find(_subscription_id(obj))
-    if sub is not None:
+    if _subscription_id(obj):
+        sub = _require(_subscription_id(obj))
         services.mark_past_due(sub, actor=None, reason="Stripe: invoice.payment_failed", now=now)
 
 
