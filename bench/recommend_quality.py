@@ -15,7 +15,9 @@ statistics in memory and evaluates recommendation methods:
 
     .venv/bin/python bench/recommend_quality.py                 # all methods
     .venv/bin/python bench/recommend_quality.py --mode C --text raw
-    .venv/bin/python bench/recommend_quality.py --methods best --grid
+    .venv/bin/python bench/recommend_quality.py --no-baseline \
+        --methods "bm25 k=60 uniform + rerank cos200 full"
+    .venv/bin/python bench/recommend_quality.py --grid                 # + sweeps
 
 Analysed tokens are cached in /tmp (``--cache-dir``); nothing of the corpus is
 written to the repository. See docs/RECOMMENDATIONS.md for the findings.
