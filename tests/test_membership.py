@@ -213,3 +213,12 @@ def test_admin_cancel_action_goes_through_the_service(client_for, paid_member):
     assert sub.status == Subscription.Status.CANCELED
     log = AuditLog.objects.get(action="subscription.canceled")
     assert log.actor == operator and log.reason == "管理画面での操作"
+
+
+def test_a_visitor_on_a_members_article_is_offered_free_registration(visitor, make, parse_html):
+    article = make.article(access="members")
+    paywall = parse_html(visitor.get(article.get_absolute_url())).one("aside", class_="paywall")
+    assert "この記事は会員限定です" in paywall["text"] and "無料会員に登録する" in paywall["text"]
+    paid = make.article(access="paid")
+    paywall = parse_html(visitor.get(paid.get_absolute_url())).one("aside", class_="paywall")
+    assert "無料会員に登録する" not in paywall["text"]

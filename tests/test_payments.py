@@ -344,3 +344,15 @@ def test_an_invoice_before_its_checkout_is_refused_until_the_subscription_exists
     post(client, checkout(free_member))
     assert post(client, paid).status_code == 200
     assert Receipt.objects.count() == 1
+
+
+def test_a_campaign_for_one_plan_offers_the_trial_only_there(
+    client_for, free_member, plans, spring_campaign
+):
+    spring_campaign.plans.set([plans["monthly"]])
+    page = client_for(free_member).get("/join/").text
+    monthly, yearly = page.split('<li class="plan">')[1:3]
+    assert "月額プラン" in monthly and "春割で無料体験する" in monthly
+    assert "年額プラン" in yearly and "春割で無料体験する" not in yearly
+    response = client_for(free_member).post("/join/subscribe/", {"plan": "yearly", "trial": "1"})
+    assert response.status_code == 409

@@ -28,9 +28,18 @@ PROVIDER_FAILED = _("決済サービスに接続できませんでした。時�
 def join_context(request) -> dict:
     plans = list(Plan.objects.filter(is_active=True))
     user = request.user if request.user.is_authenticated else None
-    offer = services.trial_offer(user, plans[0]) if plans else services.TrialOffer(None, False)
+    campaign = services.running_campaign()
+    eligible_plans = [p for p in plans if campaign and campaign.applies_to(p)]
+    if eligible_plans:
+        offer = services.trial_offer(user, eligible_plans[0])
+    else:
+        offer = services.TrialOffer(None, False)
     live = Subscription.objects.live().filter(user=user).first() if user else None
-    return {"plans": plans, "offer": offer, "live": live}
+    rows = [
+        {"plan": plan, "trial": bool(offer.eligible and offer.campaign.applies_to(plan))}
+        for plan in plans
+    ]
+    return {"plans": rows, "offer": offer, "live": live}
 
 
 @require_safe
