@@ -101,6 +101,9 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'shinbun.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+# Test runs may name their own database, so that runs sharing a server never collide.
+if env_str("SHINBUN_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("SHINBUN_TEST_DB_NAME")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if TESTING else 600
     DATABASES["default"]["OPTIONS"] = {
