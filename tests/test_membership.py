@@ -222,3 +222,12 @@ def test_a_visitor_on_a_members_article_is_offered_free_registration(visitor, ma
     paid = make.article(access="paid")
     paywall = parse_html(visitor.get(paid.get_absolute_url())).one("aside", class_="paywall")
     assert "無料会員に登録する" not in paywall["text"]
+
+
+def test_the_member_admin_page_shows_the_subscription(client_for, paid_member):
+    from shinbun.members.models import User
+
+    operator = User.objects.create_superuser("operator@example.jp", "x")
+    page = client_for(operator).get(f"/admin/members/user/{paid_member.pk}/change/")
+    assert page.status_code == 200
+    assert "月額プラン" in page.text and "有効" in page.text

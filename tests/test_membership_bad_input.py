@@ -9,6 +9,29 @@ from hypothesis import strategies as st
 from shinbun.members.models import AccessToken, Subscription, WebhookEvent
 
 text = st.text(max_size=300)
+HANDLED = [
+    "checkout.session.completed",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "invoice.paid",
+    "invoice.payment_failed",
+]
+SUBSCRIPTION_FIELDS = [
+    "id",
+    "mode",
+    "metadata",
+    "client_reference_id",
+    "subscription",
+    "status",
+    "items",
+    "data",
+    "current_period_end",
+    "amount_paid",
+    "lines",
+    "period",
+    "parent",
+    "subscription_details",
+]
 
 
 @given(plan=text, trial=text)
@@ -53,4 +76,30 @@ def test_webhook_payloads(client, settings, db, body, event_type):
     )
     assert typed.status_code in (200, 400)
     assert not Subscription.objects.exists()
+    WebhookEvent.objects.all().delete()
+
+
+@given(
+    obj=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(st.sampled_from(SUBSCRIPTION_FIELDS), children, max_size=6)
+        ),
+        max_leaves=12,
+    ),
+    event_type=st.sampled_from(HANDLED),
+)
+def test_signed_notices_with_odd_fields_never_crash(client, settings, db, obj, event_type):
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_fuzz"
+    payload = json.dumps({"id": "evt_odd", "type": event_type, "data": {"object": obj}})
+    response = client.post(
+        "/payments/stripe/webhook/",
+        payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=stripe.WebhookSignature.generate_signature_header(
+            payload, "whsec_fuzz"
+        ),
+    )
+    assert response.status_code in (200, 400)
     WebhookEvent.objects.all().delete()

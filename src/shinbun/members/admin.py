@@ -16,8 +16,23 @@ from shinbun.members.models import (
 )
 
 
+class SubscriptionInline(admin.TabularInline):
+    """A member's subscriptions, read-only: changes go through the subscription actions."""
+
+    model = Subscription
+    extra = 0
+    can_delete = False
+    fields = ["plan", "status", "current_period_end", "cancel_at_period_end", "provider"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    inlines = [SubscriptionInline]
     ordering = ["email"]
     list_display = ["email", "display_name", "is_expert", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_expert", "is_staff", "is_active"]

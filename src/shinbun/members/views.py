@@ -3,6 +3,8 @@ cancellation, receipts, API tokens) and account deletion. Views parse, authorise
 call members.services through the payment provider."""
 
 import logging
+import re
+import unicodedata
 
 import stripe
 from django.contrib import messages
@@ -14,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from shinbun.members import accounts, services, tokens
@@ -22,7 +25,10 @@ from shinbun.members.models import AccessToken, Plan, Receipt, Subscription
 from shinbun.members.payments import get_provider, provider_for
 
 log = logging.getLogger(__name__)
-PROVIDER_FAILED = _("決済サービスに接続できませんでした。時間を空けて再度お試しください。")
+PLAN_CODE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+PROVIDER_FAILED = gettext_lazy(
+    "決済サービスに接続できませんでした。時間を空けて再度お試しください。"
+)
 
 
 def join_context(request) -> dict:
@@ -52,7 +58,10 @@ def subscribe(request):
     """Start a subscription or the campaign trial for the chosen plan."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("join"))
-    plan = Plan.objects.filter(code=request.POST.get("plan", ""), is_active=True).first()
+    code = request.POST.get("plan", "")
+    plan = None
+    if PLAN_CODE.fullmatch(code):
+        plan = Plan.objects.filter(code=code, is_active=True).first()
     if plan is None:
         return _join_error(request, _("プランを選んでください。"), 400)
     trial = request.POST.get("trial") == "1"
@@ -173,7 +182,7 @@ def billing_portal(request):
 @require_POST
 def create_token(request):
     name = request.POST.get("name", "").strip()
-    if not name or len(name) > 100:
+    if not name or len(name) > 100 or any(unicodedata.category(c) == "Cc" for c in name):
         return _account_page(
             request, error=_("トークンの名前を100文字以内で入力してください。"), status=400
         )

@@ -5,6 +5,8 @@ nothing; a replayed event (same id) is acknowledged and changes nothing twice. E
 event is applied in one transaction together with the row that records its id.
 """
 
+import json
+import re
 from datetime import UTC, datetime
 
 import stripe
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from shinbun.members import services
 from shinbun.members.models import Plan, Subscription, User, WebhookEvent
 
+EVENT_ID = re.compile(r"[A-Za-z0-9_]{1,100}")
 STATUS = {
     "trialing": Subscription.Status.TRIALING,
     "active": Subscription.Status.ACTIVE,
@@ -166,14 +169,21 @@ HANDLERS = {
 def handle(payload: bytes, signature: str | None, now: datetime | None = None) -> str:
     """Verify and apply one webhook delivery. Returns "applied" or "duplicate"."""
     try:
-        event = stripe.Webhook.construct_event(
-            payload.decode("utf-8"), signature or "", settings.STRIPE_WEBHOOK_SECRET
+        text = payload.decode("utf-8")
+        stripe.WebhookSignature.verify_header(
+            text, signature or "", settings.STRIPE_WEBHOOK_SECRET, stripe.Webhook.DEFAULT_TOLERANCE
         )
+        event = json.loads(text)
     except (ValueError, UnicodeDecodeError, stripe.SignatureVerificationError) as exc:
         raise WebhookError(_("署名を確認できませんでした。")) from exc
-    event = event.to_dict() if hasattr(event, "to_dict") else dict(event)
-    handler = HANDLERS.get(event.get("type", ""))
-    if handler is None or not event.get("id"):
+    if not isinstance(event, dict):
+        raise WebhookError(_("扱っていない種類の通知です。"))
+    handler = HANDLERS.get(event.get("type")) if isinstance(event.get("type"), str) else None
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if handler is None or not isinstance(obj, dict):
+        raise WebhookError(_("扱っていない種類の通知です。"))
+    if not EVENT_ID.fullmatch(str(event.get("id", ""))):
         raise WebhookError(_("扱っていない種類の通知です。"))
     now = now or timezone.now()
     if WebhookEvent.objects.filter(provider="stripe", event_id=event["id"]).exists():
@@ -183,7 +193,10 @@ def handle(payload: bytes, signature: str | None, now: datetime | None = None) -
             WebhookEvent.objects.create(
                 provider="stripe", event_id=event["id"], event_type=event["type"], received_at=now
             )
-            handler(event["data"]["object"], now)
+            handler(obj, now)
     except IntegrityError:
         return "duplicate"
+    except (AttributeError, TypeError, ValueError, KeyError, OverflowError, OSError) as exc:
+        # A signed notice whose fields are not what Stripe sends: nothing was changed.
+        raise WebhookError(_("通知の内容を読み取れませんでした。")) from exc
     return "applied"
