@@ -13,6 +13,17 @@ local benchmark fixture and must not be published (the corpus is CC BY-ND).
 The database is migrated first. Runs are resumable: articles carry the external
 id ``bench-<n>`` and a second run with a larger N adds only the missing ones.
 Every batch is seeded from its position, so the same N gives the same data.
+
+``--index`` also fills the search index (SearchDocument, the engine's index, TermStat)
+without analysing every article: each distinct piece of text (a corpus sentence, a
+headline, a 小見出し) is analysed once with ``shinbun.search.analysis.analyze`` and its
+tokens cached, and since synthetic articles are concatenations of those pieces, each
+article's document is assembled from the cached tokens. The result is what
+``indexing.build_document`` gives for the same text except where Sudachi would
+tokenise differently across a sentence boundary (after 。, at a line break, between
+headline and sub-headline): there the cache has the tokens of each sentence analysed
+alone. Articles found without a SearchDocument (generated earlier without --index) are
+indexed the same way first, from their stored text.
 """
 
 import argparse
@@ -234,6 +245,113 @@ class ArticleFactory:
         }
 
 
+class FastIndexer:
+    """SearchDocuments for synthetic articles from cached per-sentence analyses."""
+
+    # Lines are cut into sentences after 。 (as the generator joined them).
+    PIECE_RE = re.compile(r"[^。]*。|[^。]+$")
+
+    def __init__(self):
+        from shinbun.search.backends import backend
+
+        self.engine = backend()
+        self.cache: dict[str, tuple[tuple[str, bool], ...]] = {}
+        self.analysed_chars = 0
+
+    def tokens(self, piece: str) -> tuple[tuple[str, bool], ...]:
+        cached = self.cache.get(piece)
+        if cached is None:
+            from shinbun.search.analysis import analyze
+
+            self.analysed_chars += len(piece)
+            cached = tuple((sys.intern(t.form), t.content) for t in analyze(piece))
+            self.cache[piece] = cached
+        return cached
+
+    def text_tokens(self, text: str) -> list[tuple[str, bool]]:
+        out: list[tuple[str, bool]] = []
+        for line in text.split("\n"):
+            for match in self.PIECE_RE.finditer(line):
+                out.extend(self.tokens(match.group()))
+        return out
+
+    def document(self, article, keyword_ids):
+        from collections import Counter
+
+        from shinbun.search import indexing
+        from shinbun.search.models import SearchDocument
+
+        # build_document analyses "headline subheadline" and "lead\nbody_text".
+        title = self.text_tokens(article.headline)
+        if article.subheadline:
+            title += self.text_tokens(article.subheadline)
+        body = self.text_tokens(article.lead + "\n" + article.body_text)
+        terms = Counter(form for form, content in body if content)
+        for form, content in title:
+            if content:
+                terms[form] += 1
+        return SearchDocument(
+            article_id=article.pk,
+            sort_key=indexing.sort_key(article.published_at, article.pk),
+            title=" ".join(form for form, _ in title),
+            body=" ".join(form for form, _ in body),
+            facets=" ".join(indexing.facet_markers(article, keyword_ids)),
+            terms=dict(terms),
+            length=len(body) + len(title),
+            analyzer_version=indexing.ANALYZER_VERSION,
+        )
+
+    def index(self, articles, keyword_ids: dict[int, list[int]]) -> None:
+        """Insert the documents of new articles (inside the caller's transaction)."""
+        from shinbun.search import indexing
+        from shinbun.search.models import SearchDocument
+
+        documents = [self.document(a, keyword_ids.get(a.pk, [])) for a in articles]
+        SearchDocument.objects.bulk_create(documents, batch_size=500)
+        self.engine.add([indexing._entry(d) for d in documents])
+        indexing.update_term_stats(documents, [])
+
+    def catch_up(self, batch: int) -> None:
+        """Index bench articles that have no SearchDocument yet (made without --index)."""
+        from django.db import transaction
+
+        from shinbun.newsroom.models import Article
+        from shinbun.search.models import SearchDocument
+
+        through = Article.keywords.through
+        last, done, t0 = 0, 0, time.perf_counter()
+        while True:
+            ids = list(
+                Article.objects.filter(external_id__startswith="bench-", pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                break
+            last = ids[-1]
+            have = set(
+                SearchDocument.objects.filter(article_id__in=ids).values_list(
+                    "article_id", flat=True
+                )
+            )
+            todo = [pk for pk in ids if pk not in have]
+            if not todo:
+                continue
+            articles = list(Article.objects.filter(pk__in=todo).order_by("pk"))
+            keyword_ids: dict[int, list[int]] = {}
+            for article_id, keyword_id in through.objects.filter(article_id__in=todo).values_list(
+                "article_id", "keyword_id"
+            ):
+                keyword_ids.setdefault(article_id, []).append(keyword_id)
+            with transaction.atomic():
+                self.index([a for a in articles if a.is_visible], keyword_ids)
+            done += len(todo)
+            print(
+                f"  indexed {done} existing articles ({done / (time.perf_counter() - t0):.0f}/s)",
+                flush=True,
+            )
+
+
 def setup_django(args) -> None:
     if args.data:
         Path(args.data).mkdir(parents=True, exist_ok=True)
@@ -289,6 +407,9 @@ def generate(args) -> None:
     sections, series, columns, keywords = taxonomy()
     through = Article.keywords.through
 
+    indexer = FastIndexer() if args.index else None
+    if indexer:
+        indexer.catch_up(args.batch)
     existing = Article.objects.filter(external_id__startswith="bench-").count()
     if existing >= args.articles:
         print(f"{connection.vendor}: already {existing} bench articles, nothing to do")
@@ -347,6 +468,14 @@ def generate(args) -> None:
                 ],
                 batch_size=2000,
             )
+            if indexer:
+                indexer.index(
+                    rows,
+                    {
+                        a.pk: [keywords[k].pk for k in ks]
+                        for a, ks in zip(rows, article_keywords, strict=True)
+                    },
+                )
         done += len(rows)
         elapsed = time.perf_counter() - t0
         if done == total or done % args.report_every < args.batch:
@@ -357,6 +486,12 @@ def generate(args) -> None:
             )
     elapsed = time.perf_counter() - t0
     print(f"inserted {done} articles in {elapsed:.1f}s: {done / elapsed:.0f} articles/s")
+    if indexer:
+        print(
+            f"index: {len(indexer.cache)} distinct pieces analysed "
+            f"({indexer.analysed_chars} characters)",
+            flush=True,
+        )
     t1 = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -376,6 +511,11 @@ def main(argv=None) -> None:
         "--fixed-clock",
         action="store_true",
         help="spread dates back from 2025-01-01 instead of now (reproducible data)",
+    )
+    parser.add_argument(
+        "--index",
+        action="store_true",
+        help="also fill the search index from cached per-sentence analyses",
     )
     args = parser.parse_args(argv)
     if not 0 < args.articles <= 10_000_000:
