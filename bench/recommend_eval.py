@@ -11,6 +11,7 @@ many lists hold a near-duplicate pair, and the time per article.
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import time
@@ -23,7 +24,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="/tmp/shinbun-reco-eval")
     parser.add_argument("--corpus", default=str(CORPUS))
-    parser.add_argument("--limit", type=int, default=0, help="evaluate only the first N")
+    parser.add_argument("--limit", type=int, default=0, help="evaluate a seeded sample of N")
     args = parser.parse_args()
     os.environ["SHINBUN_DATA_DIR"] = args.data
     os.environ.setdefault("SHINBUN_DEMO", "true")
@@ -38,6 +39,12 @@ def main() -> int:
     from shinbun.search.models import SearchDocument
 
     call_command("migrate", verbosity=0)
+    from shinbun.search.indexing import set_norms
+
+    stale = list(SearchDocument.objects.filter(norm=0))
+    for start in range(0, len(stale), 500):
+        set_norms(stale[start : start + 500])
+        SearchDocument.objects.bulk_update(stale[start : start + 500], ["norm"])
     if not Article.objects.exists():
         started = time.perf_counter()
         call_command("import_articles", args.corpus, verbosity=0)
@@ -45,7 +52,7 @@ def main() -> int:
     category = dict(Article.objects.values_list("pk", "section__slug"))
     ids = sorted(category)
     if args.limit:
-        ids = ids[: args.limit]
+        ids = sorted(random.Random(1).sample(ids, args.limit))
     precisions, timings, duplicate_lists, short = [], [], 0, 0
     documents = {}
     for article_id in ids:
@@ -56,18 +63,19 @@ def main() -> int:
             short += 1
         same = sum(category[p.article_id] == category[article_id] for p in picks)
         precisions.append(same / recommend.COUNT)
-        vectors = []
         for pick in picks:
             if pick.article_id not in documents:
                 documents[pick.article_id] = SearchDocument.objects.get(pk=pick.article_id)
-            vectors.append(documents[pick.article_id].terms)
-        if _has_near_duplicates(vectors):
+        if _has_near_duplicates([documents[p.article_id].terms for p in picks]):
             duplicate_lists += 1
     timings.sort()
     print(f"articles evaluated: {len(ids)}")
     print(f"P@5: {statistics.mean(precisions):.4f}")
     print(f"lists shorter than 5: {short}")
-    print(f"lists with a near-duplicate pair (term-count cosine >= 0.8): {duplicate_lists}")
+    print(
+        "lists with a near-duplicate pair ((1 + log tf) x idf cosine >= "
+        f"{recommend.NEAR_DUPLICATE}): {duplicate_lists}"
+    )
     print(
         f"time per article: p50 {timings[len(timings) // 2] * 1000:.1f} ms, "
         f"p95 {timings[int(len(timings) * 0.95)] * 1000:.1f} ms"
@@ -75,14 +83,16 @@ def main() -> int:
     return 0
 
 
-def _has_near_duplicates(vectors) -> bool:
-    from shinbun.search.recommend import cosine
+def _has_near_duplicates(term_maps) -> bool:
+    from shinbun.search.indexing import document_frequencies
+    from shinbun.search.recommend import NEAR_DUPLICATE, _vector, cosine
 
-    floats = [{k: float(v) for k, v in vector.items()} for vector in vectors]
+    df, total = document_frequencies(f for terms in term_maps for f in terms)
+    vectors = [_vector(terms, df, total) for terms in term_maps]
     return any(
-        cosine(floats[i], floats[j]) >= 0.8
-        for i in range(len(floats))
-        for j in range(i + 1, len(floats))
+        cosine(vectors[i], vectors[j]) >= NEAR_DUPLICATE
+        for i in range(len(vectors))
+        for j in range(i + 1, len(vectors))
     )
 
 

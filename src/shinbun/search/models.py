@@ -18,6 +18,9 @@ class SearchDocument(models.Model):
     facets = models.TextField()  # section, series, column and keyword markers
     # Content words and their counts, for 自動検索 (recommendations).
     terms = models.JSONField(default=dict)
+    # Length of the (1 + log tf) x idf vector of `terms`, with the document frequencies
+    # of indexing time: 自動検索 scores candidates without looking up all their words.
+    norm = models.FloatField(default=0)
     length = models.PositiveIntegerField(default=0)
     analyzer_version = models.PositiveSmallIntegerField(default=1)
     indexed_at = models.DateTimeField(auto_now=True)

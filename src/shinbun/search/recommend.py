@@ -21,7 +21,14 @@ from django.db import transaction
 
 from shinbun.newsroom.models import Article
 from shinbun.search.backends import backend
-from shinbun.search.models import Recommendation, SearchDocument, TermStat
+from shinbun.search.indexing import (
+    ID_SPACE,
+    document_frequencies,
+    idf,
+    set_norms,
+    term_weight,
+)
+from shinbun.search.models import Recommendation, SearchDocument
 
 COUNT = 5
 QUERY_TERMS = 60
@@ -40,21 +47,6 @@ class Scored:
     score: float
 
 
-def _idf(df: int, total: int) -> float:
-    return math.log(total / df)
-
-
-def weighted_vector(terms: dict[str, int], idf: dict[str, float]) -> dict[str, float]:
-    """(1 + log tf) x idf: the weighting that ranks same-topic articles best (see
-    docs/RECOMMENDATIONS.md; raw tf lost ten points of P@5)."""
-    vector = {}
-    for form, tf in terms.items():
-        weight = idf.get(form)
-        if weight:
-            vector[form] = (1 + math.log(tf)) * weight
-    return vector
-
-
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
@@ -64,17 +56,12 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return dot / math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
 
 
-def document_frequencies(forms) -> tuple[dict[str, int], int]:
-    stats = dict(
-        TermStat.objects.filter(form__in=[*forms, TermStat.TOTAL]).values_list("form", "df")
-    )
-    return stats, max(stats.pop(TermStat.TOTAL, 0), 1)
+def _vector(terms: dict[str, int], df: dict[str, int], total: int) -> dict[str, float]:
+    return {form: term_weight(tf, idf(df.get(form, 1), total)) for form, tf in terms.items()}
 
 
 def _age_days(key_a: int, key_b: int) -> float:
-    from shinbun.search.indexing import _ID_SPACE
-
-    return abs(key_a // _ID_SPACE - key_b // _ID_SPACE) / 86400
+    return abs(key_a // ID_SPACE - key_b // ID_SPACE) / 86400
 
 
 def recommend(article_id: int) -> list[Scored]:
@@ -83,12 +70,13 @@ def recommend(article_id: int) -> list[Scored]:
         return []
     engine = backend()
     df, total = document_frequencies(document.terms)
-    idf = {form: _idf(n, total) for form, n in df.items() if n >= 1}
-    query = weighted_vector(document.terms, idf)
+    query = _vector(document.terms, df, total)
+    query_norm = math.sqrt(sum(w * w for w in query.values()))
     # The query: the most distinctive words, leaving out the unique and the common.
-    distinctive = [f for f in query if 2 <= df[f] <= max(2, total * MAX_DF_SHARE)]
+    cap = max(2, total * MAX_DF_SHARE)
+    distinctive = [form for form in query if 2 <= df.get(form, 0) <= cap]
     top = sorted(distinctive, key=query.get, reverse=True)[:QUERY_TERMS]
-    if not top:
+    if not top or not query_norm:
         return []
     hits: dict[int, int] = {}
     for form in top:
@@ -97,31 +85,40 @@ def recommend(article_id: int) -> list[Scored]:
                 hits[key] = hits.get(key, 0) + 1
     best = sorted(hits, key=lambda key: (hits[key], key), reverse=True)[:CANDIDATES]
     candidates = list(
-        SearchDocument.objects.filter(sort_key__in=best).only("article_id", "sort_key", "terms")
+        SearchDocument.objects.filter(sort_key__in=best).only(
+            "article_id", "sort_key", "terms", "norm"
+        )
     )
     visible = set(
         Article.objects.published()
         .filter(pk__in=[c.article_id for c in candidates])
         .values_list("pk", flat=True)
     )
-    # Candidates' own words need their weights too, for a full cosine.
-    missing = {f for c in candidates for f in c.terms} - set(df)
-    more, _ = document_frequencies(missing)
-    idf.update({form: _idf(n, total) for form, n in more.items() if n >= 1})
+    if any(not c.norm for c in candidates):
+        set_norms([c for c in candidates if not c.norm])
     ranked = []
     for candidate in candidates:
         if candidate.article_id not in visible:
             continue
-        vector = weighted_vector(candidate.terms, idf)
-        similarity = cosine(query, vector)
+        # Full cosine: the dot product needs only the query's words; the candidate's
+        # length was computed when it was indexed.
+        terms = candidate.terms
+        dot = sum(
+            w * term_weight(terms[f], idf(df[f], total)) for f, w in query.items() if f in terms
+        )
+        similarity = dot / (query_norm * candidate.norm)
         if similarity < MIN_SIMILARITY or similarity >= NEAR_DUPLICATE:
             continue  # unrelated, or the same story again
         age = _age_days(document.sort_key, candidate.sort_key)
         freshness = 1 + FRESHNESS_WEIGHT * 0.5 ** (age / FRESHNESS_HALF_LIFE_DAYS)
-        ranked.append((similarity * freshness, candidate, vector))
+        ranked.append((similarity * freshness, candidate))
     ranked.sort(key=lambda item: item[0], reverse=True)
+    # Near-duplicates among the picks: full vectors for the few that can be picked.
+    head = ranked[: COUNT * 4]
+    head_df, _ = document_frequencies(f for _, c in head for f in c.terms)
     picks: list[tuple[Scored, dict]] = []
-    for score, candidate, vector in ranked:
+    for score, candidate in head:
+        vector = _vector(candidate.terms, head_df, total)
         if any(cosine(vector, other) >= NEAR_DUPLICATE for _, other in picks):
             continue
         picks.append((Scored(candidate.article_id, candidate.sort_key, score), vector))
