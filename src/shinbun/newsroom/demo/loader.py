@@ -24,6 +24,7 @@ from shinbun.newsroom.models import (
     Series,
 )
 from shinbun.newsroom.publishing import record_revision
+from shinbun.newsroom.signals import articles_changed
 
 CONTENT = Path(__file__).with_name("content.json")
 DEMO_PASSWORD = "shinbun-demo"
@@ -120,6 +121,11 @@ def load_content(now: datetime | None = None) -> dict:
         }
         for article, related in created.values():
             article.related.set([by_slug[slug] for slug in related if slug in by_slug])
+    # The publish flow for the new articles, in one batch: search index and 自動検索.
+    if created:
+        articles_changed.send(
+            sender=None, article_ids=[article.pk for article, _ in created.values()]
+        )
     return counts
 
 
