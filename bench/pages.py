@@ -3,6 +3,7 @@
     .venv/bin/python bench/pages.py --data var/bench/sqlite-100k
     .venv/bin/python bench/pages.py --database-url postgres://postgres@127.0.0.1:5432/shinbun_bench
     .venv/bin/python bench/pages.py --data var/bench/sqlite-10k --quick   # 5 s runs, 1 round
+    .venv/bin/python bench/pages.py --data var/bench/sqlite-100k --members  # issue 3
 
 Starts gunicorn (2 sync workers) on a free port of 127.0.0.1 with the bench
 endpoints on, fetches the article page under test once and serves those exact
@@ -10,6 +11,13 @@ bytes from the bare reference view (/_bench/bare/), then for each target runs a
 warm-up and `wrk -t2 -c32 -d30s --latency` three times (rounds interleave the
 targets so drift hits all of them alike) and reports the median run's
 requests/s and p50/p99 latency. Results go to bench/results/ (gitignored).
+
+--members (issue 3) adds a paid article (the newest) for three readers: anonymous
+(member-anon), a logged-in paid member (member-paid) and a logged-in free member whose
+meter is running (member-free: this month's meter is reset, so the article is counted
+once and then re-read). The two members (bench-paid@example.jp, bench-free@example.jp)
+are made in the bench database with the demo plans; their session cookies (and a CSRF
+cookie, as a browser would send) go to wrk with -H "Cookie: ...".
 """
 
 import argparse
@@ -75,7 +83,7 @@ def parse_wrk(output: str) -> dict:
     return result
 
 
-def wrk(url: str, seconds: int, args) -> dict:
+def wrk(url: str, seconds: int, args, cookie: str = "") -> dict:
     command = [
         "wrk",
         f"-t{args.threads}",
@@ -84,14 +92,16 @@ def wrk(url: str, seconds: int, args) -> dict:
         "--timeout",
         "10s",
         "--latency",
+        *(["-H", f"Cookie: {cookie}"] if cookie else []),
         url,
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60)
     return parse_wrk(done.stdout)
 
 
-def get(url: str, timeout: float = 10) -> tuple[int, dict, bytes]:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+def get(url: str, timeout: float = 10, cookie: str = "") -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.status, dict(response.headers), response.read()
 
 
@@ -145,6 +155,51 @@ def pick_targets(args, env: dict) -> tuple[dict, dict]:
         "section": f"/sections/{facts['section']}/",
     }
     return paths, facts
+
+
+MEMBERS = """
+import json
+from django.conf import settings
+from django.middleware.csrf import _get_new_csrf_string
+from django.test import Client
+from shinbun.members.demo import load_plans, make_paid
+from shinbun.members.models import MeteredRead, User
+from shinbun.newsroom.models import Article
+
+plans = load_plans()
+cookies = {}
+for kind in ("paid", "free"):
+    user, _ = User.objects.get_or_create(
+        email=f"bench-{kind}@example.jp", defaults={"display_name": f"ベンチ {kind}"}
+    )
+    if kind == "paid":
+        make_paid(user, plans["monthly"])
+    MeteredRead.objects.filter(user=user).delete()
+    client = Client()
+    client.force_login(user)
+    cookies[kind] = (
+        f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "
+        f"{settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}"
+    )
+paid = Article.objects.published().filter(access="paid").order_by("-published_at", "-id")
+print(json.dumps({"article": paid.values_list("id", flat=True)[0], "cookies": cookies}))
+"""
+
+
+def member_targets(env: dict) -> tuple[dict, dict]:
+    """Paths and cookies of the member pages (see --members)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "shinbun", "manage", "shell", "-c", MEMBERS],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    facts = json.loads(out.strip().splitlines()[-1])
+    path = f"/articles/{facts['article']}/"
+    paths = {"member-anon": path, "member-paid": path, "member-free": path}
+    cookies = {"member-paid": facts["cookies"]["paid"], "member-free": facts["cookies"]["free"]}
+    return paths, cookies
 
 
 def worker_memory(master_pid: int) -> list[dict]:
@@ -206,7 +261,7 @@ def stop_server(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def inprocess(args, env: dict, paths: dict, names: list[str]) -> dict:
+def inprocess(args, env: dict, paths: dict, names: list[str], cookies: dict) -> dict:
     """CPU time per request through the whole WSGI stack, in this process.
 
     wrk figures depend on what else the machine runs; CPU time per request does
@@ -222,7 +277,7 @@ def inprocess(args, env: dict, paths: dict, names: list[str]) -> dict:
 
     application = get_wsgi_application()
 
-    def request(path: str) -> int:
+    def request(path: str, cookie: str = "") -> int:
         environ = {
             "REQUEST_METHOD": "GET",
             "PATH_INFO": path,
@@ -235,6 +290,8 @@ def inprocess(args, env: dict, paths: dict, names: list[str]) -> dict:
             "wsgi.input": io.BytesIO(),
             "wsgi.errors": sys.stderr,
         }
+        if cookie:
+            environ["HTTP_COOKIE"] = cookie
         status = []
         body = application(environ, lambda s, h, *a: status.append(s))
         content = b"".join(body)
@@ -250,15 +307,16 @@ def inprocess(args, env: dict, paths: dict, names: list[str]) -> dict:
     results = {}
     for name in names:
         row = {"path": paths[name]}
+        cookie = cookies.get(name, "")
         for mode, cache_ttl in (("cached", ttl), ("uncached", 0)):
             settings.PAGE_CACHE_SECONDS = cache_ttl
             for _ in range(20):
-                request(paths[name])
+                request(paths[name], cookie)
             samples = []
             for _ in range(args.runs):
                 t0 = time.process_time()
                 for _ in range(args.inprocess):
-                    request(paths[name])
+                    request(paths[name], cookie)
                 samples.append((time.process_time() - t0) / args.inprocess * 1e6)
             row[f"{mode}_us"] = statistics.median(samples)
             row[f"{mode}_runs"] = samples
@@ -339,6 +397,11 @@ def main(argv=None) -> None:
         metavar="N",
         help="instead of wrk: CPU time per request of N in-process requests per run",
     )
+    parser.add_argument(
+        "--members",
+        action="store_true",
+        help="add a paid article for anonymous, paid-member and metered free-member readers",
+    )
     parser.add_argument("--quick", action="store_true", help="5 s runs, 2 s warm-up, 1 run")
     args = parser.parse_args(argv)
     if args.quick:
@@ -358,8 +421,13 @@ def main(argv=None) -> None:
     subprocess.run([sys.executable, "-c", COLLECTSTATIC], env=env, check=True)
     paths, facts = pick_targets(args, env)
     names = [n for n in args.only.split(",") if n]
+    cookies: dict[str, str] = {}
+    if args.members:
+        member_paths, cookies = member_targets(env)
+        paths.update(member_paths)
+        names += [n for n in member_paths if n not in names]
     if args.inprocess:
-        results = inprocess(args, env, paths, names)
+        results = inprocess(args, env, paths, names, cookies)
         report = {
             "label": label,
             "started": started.isoformat(timespec="seconds"),
@@ -392,7 +460,11 @@ def main(argv=None) -> None:
         if bare != page:
             raise SystemExit("the bare view does not return the article page's bytes")
         for name in names:
-            status, _, _ = get(base + paths[name])
+            status, _, body = get(base + paths[name], cookie=cookies.get(name, ""))
+            if name in cookies and b'class="who"' not in body:
+                raise SystemExit(f"{name}: not logged in")
+            if name == "member-free" and b'class="meter-note"' not in body:
+                raise SystemExit(f"{name}: the meter is not running")
             if status != 200:
                 raise SystemExit(f"{name} {paths[name]} answered {status}")
         print(
@@ -403,11 +475,11 @@ def main(argv=None) -> None:
         )
         for name in names:
             if args.warmup:
-                wrk(base + paths[name], args.warmup, args)
+                wrk(base + paths[name], args.warmup, args, cookies.get(name, ""))
         runs: dict[str, list[dict]] = {name: [] for name in names}
         for round_ in range(args.runs):
             for name in names:
-                result = wrk(base + paths[name], args.duration, args)
+                result = wrk(base + paths[name], args.duration, args, cookies.get(name, ""))
                 runs[name].append(result)
                 print(
                     f"  round {round_ + 1}/{args.runs} {name:8} {result['rps']:9.0f} req/s  "

@@ -4,6 +4,7 @@ import threading
 from datetime import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from shinbun.core.timefmt import JST
@@ -84,6 +85,7 @@ def test_the_decision_costs_the_same_queries_whatever_the_history(
         open_article(reader_for(free_member), make.article(access="paid"), now)
     fresh = make.article(access="paid")
     free_member = type(free_member).objects.get(pk=free_member.pk)  # no cached reader
+    cache.clear()  # nor cached subscription state (entitlements.subscription_state)
     # subscription, meter; then the counting transaction: lock, meter, insert
     # (+ two savepoints, each opened and released, inside the test's transaction)
     with django_assert_num_queries(9):

@@ -181,6 +181,18 @@ else:
         }
     }
 
+# Caches of per-reader lookups (member pages, issue 3) need a cache that every server
+# process shares, so that a change made in one process (logout, a subscription) is seen
+# by all at once: Redis. With the per-process cache they stay off (sessions in the
+# database, the subscription read per request); tests run in one process and use them.
+SHARED_CACHE = bool(REDIS_URL) or TESTING
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if SHARED_CACHE
+    else "django.contrib.sessions.backends.db"
+)
+READER_CACHE_SECONDS = env_int("SHINBUN_READER_CACHE_SECONDS", 60 if SHARED_CACHE else 0, minimum=0)
+
 HUEY = {
     "name": "shinbun",
     "immediate": TESTING or env_bool("SHINBUN_HUEY_IMMEDIATE", False),

@@ -7,4 +7,7 @@ class MembersConfig(AppConfig):
     verbose_name = _("会員")
 
     def ready(self) -> None:
-        from shinbun.members import tasks  # noqa: F401  (registers periodic tasks)
+        from shinbun.members import (  # noqa: F401
+            receivers,  # keeps the cached reader state in step
+            tasks,  # registers periodic tasks
+        )

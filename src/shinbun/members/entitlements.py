@@ -13,13 +13,15 @@ and counts the read when the meter opens the article.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from shinbun.core.timefmt import JST
 
@@ -110,7 +112,8 @@ def reader_for(user, now: datetime | None = None) -> Reader:
     from shinbun.members.services import grants_access
 
     moment = now or timezone.now()
-    subscription = Subscription.objects.live().filter(user_id=user.pk).first()
+    state = subscription_state(user.pk)
+    subscription = None if state is None else Subscription(**state)
     if grants_access(subscription, moment):
         kind = (
             ReaderKind.TRIALING
@@ -125,6 +128,81 @@ def reader_for(user, now: datetime | None = None) -> Reader:
     if now is None:
         user._shinbun_reader = reader
     return reader
+
+
+# The reader's subscription state, cached per member ----------------------------------
+#
+# What reader_for needs from the live subscription (its status and period), not the
+# decision: the moment is applied on every request, so a period that ends needs no
+# invalidation. Every change of a Subscription row (members/services.py, the admin,
+# payment notices), the member's deletion and logout call forget_reader (receivers in
+# members/receivers.py), now and again once the transaction commits. The TTL bounds a
+# request that read the old row just before the change committed. Off (0) without a
+# cache shared by all server processes: a per-process cache cannot be invalidated from
+# the process that made the change.
+
+SUBSCRIPTION_FIELDS = ("status", "current_period_end", "cancel_at_period_end")
+
+
+def _reader_key(user_id: int) -> str:
+    return f"members:reader-state:{user_id}"
+
+
+def subscription_state(user_id: int) -> dict | None:
+    """The live subscription's status and period end, or None (one query, or none)."""
+    ttl = settings.READER_CACHE_SECONDS
+    if ttl:
+        hit = cache.get(_reader_key(user_id))
+        if hit is not None:
+            return hit[0]
+    state = _live_subscription_row(user_id)
+    if ttl:
+        cache.set(_reader_key(user_id), (state,), ttl)
+    return state
+
+
+def _live_subscription_row(user_id: int) -> dict | None:
+    """``Subscription.objects.live().filter(user=...).values(...).first()`` in plain SQL:
+    every logged-in request asks it, and the ORM spends about 20 times the query's own
+    time compiling it. tests/test_member_pages.py compares the two."""
+    from shinbun.members.models import Subscription
+
+    meta = Subscription._meta
+    quote = connection.ops.quote_name
+    column = {name: quote(meta.get_field(name).column) for name in (*SUBSCRIPTION_FIELDS, "id")}
+    live = Subscription.LIVE
+    sql = (
+        f"SELECT {', '.join(column[name] for name in SUBSCRIPTION_FIELDS)} "
+        f"FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('user').column)} = %s "
+        f"AND {column['status']} IN ({', '.join(['%s'] * len(live))}) "
+        f"ORDER BY {column['id']} LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, *live])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    status, period_end, cancel = row
+    if isinstance(period_end, str):  # SQLite
+        period_end = parse_datetime(period_end)
+    if period_end is not None and timezone.is_naive(period_end):
+        period_end = timezone.make_aware(period_end, UTC)
+    return {
+        "status": status,
+        "current_period_end": period_end,
+        "cancel_at_period_end": bool(cancel),
+    }
+
+
+def forget_reader(user_id: int | None) -> None:
+    """The one invalidation of a member's cached reader state: call it on every change of
+    their subscriptions, on logout and on deletion."""
+    if user_id is None:
+        return
+    key = _reader_key(user_id)
+    cache.delete(key)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: cache.delete(key))
 
 
 def decide(
