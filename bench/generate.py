@@ -307,16 +307,38 @@ class FastIndexer:
         from shinbun.search.models import SearchDocument
 
         documents = [self.document(a, keyword_ids.get(a.pk, [])) for a in articles]
+        # As index_articles: document frequencies first, then the vector lengths that
+        # recommendations use, weighed with them.
+        indexing.update_term_stats(documents, [])
+        indexing.set_norms(documents)
         SearchDocument.objects.bulk_create(documents, batch_size=500)
         self.engine.add([indexing._entry(d) for d in documents])
-        indexing.update_term_stats(documents, [])
 
     def catch_up(self, batch: int) -> None:
-        """Index bench articles that have no SearchDocument yet (made without --index)."""
+        """Index bench articles that have no SearchDocument yet (made without --index),
+        and give documents indexed before vector lengths were stored their length."""
         from django.db import transaction
 
         from shinbun.newsroom.models import Article
+        from shinbun.search import indexing
         from shinbun.search.models import SearchDocument
+
+        filled, after = 0, 0
+        while True:
+            documents = list(
+                SearchDocument.objects.filter(norm=0, pk__gt=after)
+                .order_by("pk")
+                .only("pk", "terms", "norm")[:batch]
+            )
+            if not documents:
+                break
+            after = documents[-1].pk
+            indexing.set_norms(documents)
+            with transaction.atomic():
+                SearchDocument.objects.bulk_update(documents, ["norm"], batch_size=500)
+            filled += len(documents)
+            if filled % (batch * 25) < batch:
+                print(f"  vector lengths of {filled} documents", flush=True)
 
         through = Article.keywords.through
         last, done, t0 = 0, 0, time.perf_counter()
