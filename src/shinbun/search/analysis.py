@@ -83,28 +83,58 @@ def _chunks(text: str):
         start = end
 
 
-def analyze_normalized(text: str) -> list[Token]:
-    tokens: list[Token] = []
+_pos_kinds: dict[int, tuple[bool, bool]] = {}  # POS id -> (dropped, content word)
+_forms: dict[str, str] = {}  # Sudachi's normalised form -> our form (words repeat a lot)
+
+
+def _pos_kind(pos_id: int) -> tuple[bool, bool]:
+    kind = _pos_kinds.get(pos_id)
+    if kind is None:
+        major = _dictionary().pos_of(pos_id)[0]
+        kind = _pos_kinds[pos_id] = (major in _DROP_POS, major in _CONTENT_POS)
+    return kind
+
+
+def _form(normalized: str) -> str:
+    form = _forms.get(normalized)
+    if form is None:
+        if len(_forms) > 500_000:
+            _forms.clear()
+        # Engines refuse very long words (PostgreSQL: 2 KB); no real word is this long.
+        form = _forms[normalized] = _INNER_PUNCT.sub("", normalized.lower())[:MAX_WORD_CHARS]
+    return form
+
+
+def _morphemes(text: str):
+    """(offset, morpheme, form, content) for every kept word: the one analysis loop."""
     tokenizer = _tokenizer()
     for offset, chunk in _chunks(text):
         for morpheme in tokenizer.tokenize(chunk):
-            pos = morpheme.part_of_speech()[0]
-            if pos in _DROP_POS:
+            dropped, content = _pos_kind(morpheme.part_of_speech_id())
+            if dropped:
                 continue
-            # Engines refuse very long words (PostgreSQL: 2 KB); no real word is this long.
-            form = _INNER_PUNCT.sub("", morpheme.normalized_form().lower())[:MAX_WORD_CHARS]
-            if not form:
-                continue
-            tokens.append(
-                Token(
-                    form=form,
-                    surface=morpheme.surface(),
-                    start=offset + morpheme.begin(),
-                    end=offset + morpheme.end(),
-                    content=pos in _CONTENT_POS,
-                )
-            )
-    return tokens
+            form = _form(morpheme.normalized_form())
+            if form:
+                yield offset, morpheme, form, content
+
+
+def analyze_normalized(text: str) -> list[Token]:
+    return [
+        Token(
+            form=form,
+            surface=morpheme.surface(),
+            start=offset + morpheme.begin(),
+            end=offset + morpheme.end(),
+            content=content,
+        )
+        for offset, morpheme, form, content in _morphemes(text)
+    ]
+
+
+def index_terms(text: str) -> list[tuple[str, bool]]:
+    """The same analysis without positions (form, content word): what indexing needs,
+    at a fraction of the cost of building Token objects."""
+    return [(form, content) for _, _, form, content in _morphemes(normalize_text(text))]
 
 
 def analyze(text: str) -> list[Token]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import connection, transaction
 
 from shinbun.newsroom.models import Article
-from shinbun.search.analysis import analyze
+from shinbun.search.analysis import index_terms
 from shinbun.search.backends import IndexEntry, backend
 from shinbun.search.models import SearchDocument, TermStat
 
@@ -31,17 +31,15 @@ def facet_markers(article: Article, keyword_ids) -> list[str]:
 
 
 def build_document(article: Article, keyword_ids) -> SearchDocument:
-    title_tokens = analyze(" ".join(filter(None, [article.headline, article.subheadline])))
-    body_tokens = analyze(article.lead + "\n" + article.body_text)
-    terms = Counter(t.form for t in body_tokens if t.content)
-    for token in title_tokens:
-        if token.content:
-            terms[token.form] += 1
+    title_tokens = index_terms(" ".join(filter(None, [article.headline, article.subheadline])))
+    body_tokens = index_terms(article.lead + "\n" + article.body_text)
+    terms = Counter(form for form, content in body_tokens if content)
+    terms.update(form for form, content in title_tokens if content)
     return SearchDocument(
         article_id=article.pk,
         sort_key=sort_key(article.published_at, article.pk),
-        title=" ".join(t.form for t in title_tokens),
-        body=" ".join(t.form for t in body_tokens),
+        title=" ".join(form for form, _ in title_tokens),
+        body=" ".join(form for form, _ in body_tokens),
         facets=" ".join(facet_markers(article, keyword_ids)),
         terms=dict(terms),
         length=len(body_tokens) + len(title_tokens),
