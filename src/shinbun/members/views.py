@@ -119,45 +119,44 @@ def _live_subscription(request) -> Subscription | None:
     return Subscription.objects.live().filter(user=request.user).first()
 
 
-@login_required
-@require_POST
-def cancel(request):
+def _change_subscription(request, action: str, reason: str, done: str):
+    """Cancel or resume the reader's live subscription through its provider; the
+    outcome is a message on the account page."""
     subscription = _live_subscription(request)
-    if subscription is None:
-        messages.error(request, _("ご契約中のプランはありません。"))
-        return redirect("members:account")
     try:
-        provider_for(subscription).cancel(
-            subscription, actor=request.user, reason=_("会員による解約")
-        )
+        if subscription is None:
+            raise services.MembershipError(_("ご契約中のプランはありません。"))
+        getattr(provider_for(subscription), action)(subscription, actor=request.user, reason=reason)
     except services.MembershipError as exc:
         messages.error(request, str(exc))
     except stripe.StripeError:
-        log.exception("Stripe cancel failed")
+        log.exception("Stripe %s failed", action)
         messages.error(request, PROVIDER_FAILED)
     else:
-        messages.success(request, _("解約を受け付けました。期間の終了日までお読みいただけます。"))
+        messages.success(request, done)
     return redirect("members:account")
+
+
+@login_required
+@require_POST
+def cancel(request):
+    return _change_subscription(
+        request,
+        "cancel",
+        _("会員による解約"),
+        _("解約を受け付けました。期間の終了日までお読みいただけます。"),
+    )
 
 
 @login_required
 @require_POST
 def resume(request):
-    subscription = _live_subscription(request)
-    try:
-        if subscription is None:
-            raise services.MembershipError(_("ご契約中のプランはありません。"))
-        provider_for(subscription).resume(
-            subscription, actor=request.user, reason=_("会員による解約の取り消し")
-        )
-    except services.MembershipError as exc:
-        messages.error(request, str(exc))
-    except stripe.StripeError:
-        log.exception("Stripe resume failed")
-        messages.error(request, PROVIDER_FAILED)
-    else:
-        messages.success(request, _("解約の申し込みを取り消しました。"))
-    return redirect("members:account")
+    return _change_subscription(
+        request,
+        "resume",
+        _("会員による解約の取り消し"),
+        _("解約の申し込みを取り消しました。"),
+    )
 
 
 @login_required
