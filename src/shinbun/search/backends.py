@@ -41,8 +41,55 @@ class IndexEntry:
     facets: list[str]
 
 
-class SQLiteBackend:
-    table = "search_fts"
+class Engine:
+    """The search flow both engines share: count (capped), then one page newest-first,
+    or ranked within the newest RELEVANCE_WINDOW matches. An engine names its table,
+    its time-ordered key column, its match condition and its ranking."""
+
+    source: str  # table searched
+    key: str  # the time-ordered key column
+    rank: str  # ORDER BY expression for relevance (best first)
+    rank_uses_match = False  # whether `rank` takes the match parameters again
+
+    def condition(self, query: ParsedQuery) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def search(self, query, sort, limit, offset, key_from, key_to) -> EngineResult:
+        match, match_params = self.condition(query)
+        where = f"{match} AND {self.key} BETWEEN %s AND %s"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {self.source} WHERE {where} "
+                f"LIMIT {COUNT_CAP + 1}) t",
+                [*match_params, key_from, key_to],
+            )
+            count = cursor.fetchone()[0]
+            if sort == "relevance":
+                floor = key_from
+                if count > RELEVANCE_WINDOW:
+                    cursor.execute(
+                        f"SELECT {self.key} FROM {self.source} WHERE {where} "
+                        f"ORDER BY {self.key} DESC LIMIT 1 OFFSET {RELEVANCE_WINDOW - 1}",
+                        [*match_params, key_from, key_to],
+                    )
+                    floor = cursor.fetchone()[0]
+                order = f"{self.rank}, {self.key} DESC"
+                order_params = match_params if self.rank_uses_match else []
+            else:
+                floor, order, order_params = key_from, f"{self.key} DESC", []
+            cursor.execute(
+                f"SELECT {self.key} FROM {self.source} WHERE {where} "
+                f"ORDER BY {order} LIMIT %s OFFSET %s",
+                [*match_params, floor, key_to, *order_params, limit, offset],
+            )
+            keys = [row[0] for row in cursor.fetchall()]
+        return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
+
+
+class SQLiteBackend(Engine):
+    table = source = "search_fts"
+    key = "rowid"
+    rank = f"bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0)"
 
     def create(self, cursor) -> None:
         cursor.execute(
@@ -93,39 +140,8 @@ class SQLiteBackend:
             expr = f"({expr}) NOT ({phrase(excluded)})"
         return expr
 
-    def search(self, query, sort, limit, offset, key_from, key_to) -> EngineResult:
-        match = self.expression(query)
-        bounds = "rowid BETWEEN %s AND %s"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {self.table} WHERE {self.table} MATCH %s "
-                f"AND {bounds} LIMIT {COUNT_CAP + 1})",
-                [match, key_from, key_to],
-            )
-            count = cursor.fetchone()[0]
-            if sort == "relevance":
-                floor = key_from
-                if count > RELEVANCE_WINDOW:
-                    cursor.execute(
-                        f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s AND {bounds} "
-                        f"ORDER BY rowid DESC LIMIT 1 OFFSET {RELEVANCE_WINDOW - 1}",
-                        [match, key_from, key_to],
-                    )
-                    floor = cursor.fetchone()[0]
-                cursor.execute(
-                    f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s AND {bounds} "
-                    f"ORDER BY bm25({self.table}, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0), rowid DESC "
-                    "LIMIT %s OFFSET %s",
-                    [match, floor, key_to, limit, offset],
-                )
-            else:
-                cursor.execute(
-                    f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s AND {bounds} "
-                    "ORDER BY rowid DESC LIMIT %s OFFSET %s",
-                    [match, key_from, key_to, limit, offset],
-                )
-            keys = [row[0] for row in cursor.fetchall()]
-        return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
+    def condition(self, query: ParsedQuery) -> tuple[str, list]:
+        return f"{self.table} MATCH %s", [self.expression(query)]
 
     def term_postings(self, form: str, limit: int) -> list[int]:
         """Sort keys of the newest documents containing a word (title or body)."""
@@ -150,7 +166,13 @@ def _tsvector(entry: IndexEntry) -> str:
     return " ".join(f"'{form}':{','.join(marks[:256])}" for form, marks in positions.items())
 
 
-class PostgresBackend:
+class PostgresBackend(Engine):
+    source = "search_searchdocument"
+    key = "sort_key"
+    # Weights D, C, B, A: the title (A) counts ten times the body (D).
+    rank = "ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', tsv, %s::tsquery, 1) DESC"
+    rank_uses_match = True
+
     def create(self, cursor) -> None:
         cursor.execute("ALTER TABLE search_searchdocument ADD COLUMN IF NOT EXISTS tsv tsvector")
         cursor.execute(
@@ -186,41 +208,8 @@ class PostgresBackend:
             expr += f" & !{phrase(excluded)}"
         return expr
 
-    def search(self, query, sort, limit, offset, key_from, key_to) -> EngineResult:
-        tsquery = self.expression(query)
-        where = "tsv @@ %s::tsquery AND sort_key BETWEEN %s AND %s"
-        params = [tsquery, key_from, key_to]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM search_searchdocument WHERE {where} "
-                f"LIMIT {COUNT_CAP + 1}) t",
-                params,
-            )
-            count = cursor.fetchone()[0]
-            if sort == "relevance":
-                floor = key_from
-                if count > RELEVANCE_WINDOW:
-                    cursor.execute(
-                        f"SELECT sort_key FROM search_searchdocument WHERE {where} "
-                        f"ORDER BY sort_key DESC LIMIT 1 OFFSET {RELEVANCE_WINDOW - 1}",
-                        params,
-                    )
-                    floor = cursor.fetchone()[0]
-                cursor.execute(
-                    "SELECT sort_key FROM search_searchdocument "
-                    "WHERE tsv @@ %s::tsquery AND sort_key BETWEEN %s AND %s "
-                    "ORDER BY ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', tsv, %s::tsquery, 1) DESC, "
-                    "sort_key DESC LIMIT %s OFFSET %s",
-                    [tsquery, floor, key_to, tsquery, limit, offset],
-                )
-            else:
-                cursor.execute(
-                    f"SELECT sort_key FROM search_searchdocument WHERE {where} "
-                    "ORDER BY sort_key DESC LIMIT %s OFFSET %s",
-                    [*params, limit, offset],
-                )
-            keys = [row[0] for row in cursor.fetchall()]
-        return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
+    def condition(self, query: ParsedQuery) -> tuple[str, list]:
+        return "tsv @@ %s::tsquery", [self.expression(query)]
 
     def term_postings(self, form: str, limit: int) -> list[int]:
         with connection.cursor() as cursor:
