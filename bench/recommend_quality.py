@@ -298,14 +298,9 @@ def postings_of(vecs):
     return dict(post)
 
 
-def near_duplicates(analysed, cache_dir: Path, mode: str, jobs: int):
-    key = hashlib.sha256(f"{len(analysed)}:{mode}:{SHINGLE}:{JACCARD_DUP}:{COSINE_DUP}:v2".encode())
-    cache = cache_dir / f"shinbun-reco-dups-{key.hexdigest()[:16]}.pickle"
-    if cache.exists():
-        with cache.open("rb") as f:
-            return pickle.load(f)
-    t0 = time.perf_counter()
-    arts = article_tokens(analysed, "clean")
+def shingle_duplicate_pairs(arts) -> set[tuple[int, int]]:
+    """Pairs of articles (title + body tokens) whose shingles overlap with Jaccard >=
+    JACCARD_DUP; shingles shared by more than 50 articles are boilerplate, skipped."""
     sh = [shingles(title + body) for title, body in arts]
     sdf = defaultdict(list)
     for d, s in enumerate(sh):
@@ -317,10 +312,20 @@ def near_duplicates(analysed, cache_dir: Path, mode: str, jobs: int):
             for i, a in enumerate(ds):
                 for c in ds[i + 1 :]:
                     inter[a, c] += 1
-    jac = set()
-    for (a, c), k in inter.items():
-        if k / (len(sh[a]) + len(sh[c]) - k) >= JACCARD_DUP:
-            jac.add((a, c))
+    return {
+        (a, c) for (a, c), k in inter.items() if k / (len(sh[a]) + len(sh[c]) - k) >= JACCARD_DUP
+    }
+
+
+def near_duplicates(analysed, cache_dir: Path, mode: str, jobs: int):
+    key = hashlib.sha256(f"{len(analysed)}:{mode}:{SHINGLE}:{JACCARD_DUP}:{COSINE_DUP}:v2".encode())
+    cache = cache_dir / f"shinbun-reco-dups-{key.hexdigest()[:16]}.pickle"
+    if cache.exists():
+        with cache.open("rb") as f:
+            return pickle.load(f)
+    t0 = time.perf_counter()
+    arts = article_tokens(analysed, "clean")
+    jac = shingle_duplicate_pairs(arts)
     vecs = Index(arts).tfidf(sublinear=False)
     _, cos = all_pairs_cosine(vecs, postings_of(vecs), COSINE_DUP, jobs)
     result = {"jaccard": jac, "cosine": cos}

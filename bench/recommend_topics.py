@@ -22,7 +22,7 @@ import os
 import pickle
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -33,12 +33,11 @@ from sklearn.decomposition import TruncatedSVD
 from recommend_quality import (
     COSINE_DUP,
     DEFAULT_CORPUS,
-    JACCARD_DUP,
     analysed_corpus,
     article_tokens,
     load_corpus,
     log,
-    shingles,
+    shingle_duplicate_pairs,
 )
 
 SEED = 1
@@ -108,20 +107,7 @@ def near_duplicates(analysed, cache_dir: Path, mode: str):
         with cache.open("rb") as f:
             return pickle.load(f)
     clean = article_tokens(analysed, "clean")
-    sh = [shingles(t + b) for t, b in clean]
-    sdf = defaultdict(list)
-    for d, s in enumerate(sh):
-        for h in s:
-            sdf[h].append(d)
-    inter = Counter()
-    for ds in sdf.values():
-        if 1 < len(ds) <= 50:
-            for i, a in enumerate(ds):
-                for c in ds[i + 1 :]:
-                    inter[a, c] += 1
-    jac = {
-        (a, c) for (a, c), k in inter.items() if k / (len(sh[a]) + len(sh[c]) - k) >= JACCARD_DUP
-    }
+    jac = shingle_duplicate_pairs(clean)
     tf, _ = tf_matrix(clean)
     x = weighted(tf, idf_of(tf), sublinear=False)
     c = (x @ x.T).tocoo()
