@@ -137,8 +137,9 @@ LOGOUT_REDIRECT_URL = "newsroom:home"
 
 # Accounts (django-allauth): e-mail only, verified; password or a one-time code by e-mail.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, with the per-request user lookup compiled once.
+    "shinbun.members.backends.ModelBackend",
+    "shinbun.members.backends.AuthenticationBackend",
 ]
 ACCOUNT_ADAPTER = "shinbun.members.accounts.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -186,11 +187,8 @@ else:
 # by all at once: Redis. With the per-process cache they stay off (sessions in the
 # database, the subscription read per request); tests run in one process and use them.
 SHARED_CACHE = bool(REDIS_URL) or TESTING
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if SHARED_CACHE
-    else "django.contrib.sessions.backends.db"
-)
+# Django's db engine, or cached_db with a shared cache; the row lookup compiled once.
+SESSION_ENGINE = "shinbun.members.sessions"
 READER_CACHE_SECONDS = env_int("SHINBUN_READER_CACHE_SECONDS", 60 if SHARED_CACHE else 0, minimum=0)
 
 HUEY = {

@@ -13,16 +13,16 @@ and counts the read when the meter opens the article.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from shinbun.core.compiled import CompiledQuery
 from shinbun.core.timefmt import JST
 
 
@@ -161,37 +161,25 @@ def subscription_state(user_id: int) -> dict | None:
     return state
 
 
-def _live_subscription_row(user_id: int) -> dict | None:
-    """``Subscription.objects.live().filter(user=...).values(...).first()`` in plain SQL:
-    every logged-in request asks it, and the ORM spends about 20 times the query's own
-    time compiling it. tests/test_member_pages.py compares the two."""
+def _live_subscription_rows(user_id):
     from shinbun.members.models import Subscription
 
-    meta = Subscription._meta
-    quote = connection.ops.quote_name
-    column = {name: quote(meta.get_field(name).column) for name in (*SUBSCRIPTION_FIELDS, "id")}
-    live = Subscription.LIVE
-    sql = (
-        f"SELECT {', '.join(column[name] for name in SUBSCRIPTION_FIELDS)} "
-        f"FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('user').column)} = %s "
-        f"AND {column['status']} IN ({', '.join(['%s'] * len(live))}) "
-        f"ORDER BY {column['id']} LIMIT 1"
+    return (
+        Subscription.objects.live()
+        .filter(user_id=user_id)
+        .order_by("id")
+        .values_list(*SUBSCRIPTION_FIELDS)[:1]
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, *live])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    status, period_end, cancel = row
-    if isinstance(period_end, str):  # SQLite
-        period_end = parse_datetime(period_end)
-    if period_end is not None and timezone.is_naive(period_end):
-        period_end = timezone.make_aware(period_end, UTC)
-    return {
-        "status": status,
-        "current_period_end": period_end,
-        "cancel_at_period_end": bool(cancel),
-    }
+
+
+LIVE_SUBSCRIPTION = CompiledQuery(_live_subscription_rows, -987654321)
+
+
+def _live_subscription_row(user_id: int) -> dict | None:
+    """The live subscription's fields (``Subscription.objects.live()``), compiled once:
+    every logged-in request asks it."""
+    row = LIVE_SUBSCRIPTION.first(user_id)
+    return None if row is None else dict(zip(SUBSCRIPTION_FIELDS, row, strict=True))
 
 
 def forget_reader(user_id: int | None) -> None:
@@ -250,14 +238,25 @@ def is_metered(reader: Reader, access: str) -> bool:
     return access == "paid" and reader.kind in MEMBER_KINDS and reader.user_id is not None
 
 
-def meter_state(user_id: int, article_id: int, month: date) -> MeterState:
-    """One query, whatever the member's history."""
+def _meter_rows(user_id, article_id, month):
     from shinbun.members.models import MeteredRead
 
-    row = MeteredRead.objects.filter(user_id=user_id, month=month).aggregate(
-        used=Count("id"), counted=Count("id", filter=Q(article_id=article_id))
+    return (
+        MeteredRead.objects.filter(user_id=user_id, month=month)
+        .values("month")
+        .annotate(used=Count("id"), counted=Count("id", filter=Q(article_id=article_id)))
+        .values_list("used", "counted")
     )
-    return MeterState(settings.METER_LIMIT, row["used"], row["counted"] > 0)
+
+
+METER = CompiledQuery(_meter_rows, -987654321, -987654322, date(1901, 1, 1))
+
+
+def meter_state(user_id: int, article_id: int, month: date) -> MeterState:
+    """One query, whatever the member's history (compiled once: free members ask it on
+    every paid article)."""
+    used, counted = METER.first(user_id, article_id, month) or (0, 0)
+    return MeterState(settings.METER_LIMIT, used, counted > 0)
 
 
 def count_read(user_id: int, article_id: int, month: date, now: datetime) -> MeterState:

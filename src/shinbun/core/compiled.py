@@ -1,0 +1,87 @@
+"""Querysets compiled to SQL once, run again with new values (the logged-in hot path).
+
+Every logged-in request asks the same few lookups (the session, the user, the live
+subscription, the article's state, the meter). Through the ORM each costs ~20 times
+the query's own time in building and compiling the queryset (~300 µs against ~15 µs
+on the bench machine). A :class:`CompiledQuery` builds its queryset once per database
+from *sample* values, finds where each sample landed among the SQL parameters, and
+afterwards only substitutes the new values (adapted for the database as the ORM adapts
+them), executes, and converts the rows with the ORM's own converters. The SQL is the
+ORM's, so the rules (``published()``, ``live()``) stay written once, on the QuerySet.
+
+Samples must be values that no constant of the query can equal (a negative id, an
+impossible date): each must appear among the compiled parameters, and only where the
+value goes. The query's *shape* must not depend on the values.
+"""
+
+from datetime import date, datetime
+
+from django.db import connections
+
+
+class CompiledQuery:
+    def __init__(self, build, *samples):
+        """``build(*values)`` returns the queryset; ``samples`` are the values to compile
+        it with (see the module's docstring)."""
+        self._build = build
+        self._samples = samples
+        self._by_alias = {}
+
+    def _compile(self, alias: str):
+        connection = connections[alias]
+        queryset = self._build(*self._samples)
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        params = list(params)
+        slots = []
+        for sample in self._samples:
+            adapted = _adapt(connection, sample)
+            where = [i for i, param in enumerate(params) if param == adapted]
+            if not where:
+                raise ValueError(f"sample {sample!r} is not among the query's parameters")
+            slots.append(where)
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        converters = list(compiler.get_converters(fields).items())
+        model = queryset.model if queryset._fields is None else None
+        attnames = [field.target.attname for field in fields] if model else None
+        compiled = (sql, params, slots, converters, model, attnames)
+        self._by_alias[alias] = compiled
+        return compiled
+
+    def rows(self, *values, using: str = "default") -> list:
+        """The result rows (lists of converted values, or model instances when the
+        queryset is a plain ``Model.objects...`` without ``values``)."""
+        try:
+            sql, params, slots, converters, model, attnames = self._by_alias[using]
+        except KeyError:
+            sql, params, slots, converters, model, attnames = self._compile(using)
+        connection = connections[using]
+        params = list(params)
+        for where, value in zip(slots, values, strict=True):
+            adapted = _adapt(connection, value)
+            for i in where:
+                params[i] = adapted
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = [list(row) for row in cursor.fetchall()]
+        for row in rows:
+            for position, (functions, expression) in converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+        if model is not None:
+            return [model.from_db(using, attnames, row) for row in rows]
+        return rows
+
+    def first(self, *values, using: str = "default"):
+        rows = self.rows(*values, using=using)
+        return rows[0] if rows else None
+
+
+def _adapt(connection, value):
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return connection.ops.adapt_datefield_value(value)
+    return value

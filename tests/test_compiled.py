@@ -1,0 +1,96 @@
+"""Lookups compiled once (core/compiled.py) answer what the ORM answers, on each backend."""
+
+from datetime import UTC, datetime, timedelta
+from importlib import import_module
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils import timezone
+
+from shinbun.core.compiled import CompiledQuery
+from shinbun.members.backends import AuthenticationBackend, ModelBackend
+from shinbun.members.models import User
+from shinbun.members.sessions import CachedDatabaseSessionStore, DatabaseSessionStore
+from shinbun.newsroom.models import Article
+
+
+def published_states(pk, now):
+    return Article.objects.published(now).filter(pk=pk).values_list("access", "modified")
+
+
+def test_it_answers_what_the_queryset_answers_for_any_values(make):
+    compiled = CompiledQuery(published_states, -987654321, datetime(1901, 1, 1, tzinfo=UTC))
+    now = timezone.now()
+    articles = [
+        make.article(access="paid", published_at=now - timedelta(days=1)),
+        make.article(access="free", status="scheduled", published_at=now + timedelta(hours=1)),
+        make.article(access="members", status="draft", published_at=now - timedelta(days=2)),
+    ]
+    for article in articles:
+        for moment in (now, now + timedelta(hours=2), now - timedelta(days=3)):
+            expected = [list(row) for row in published_states(article.pk, moment)]
+            assert compiled.rows(article.pk, moment) == expected
+    assert compiled.first(articles[0].pk, now) == ["paid", articles[0].modified]
+    assert compiled.first(10**9, now) is None
+
+
+def test_model_querysets_give_model_instances(free_member):
+    compiled = CompiledQuery(lambda pk: User.objects.filter(pk=pk), -987654321)
+    user = compiled.first(free_member.pk)
+    assert isinstance(user, User)
+    assert (user.pk, user.email, user.date_joined, user.is_active) == (
+        free_member.pk,
+        free_member.email,
+        User.objects.get(pk=free_member.pk).date_joined,
+        True,
+    )
+    assert not user._state.adding
+
+
+def test_a_sample_missing_from_the_parameters_is_refused(db):
+    missing = CompiledQuery(lambda pk: Article.objects.filter(pk=1), -5)
+    with pytest.raises(ValueError):
+        missing.rows(1)
+
+
+@pytest.mark.parametrize("store", [DatabaseSessionStore, CachedDatabaseSessionStore])
+def test_session_stores_load_live_sessions_only(db, store):
+    session = store()
+    session["who"] = "読者"
+    session.save()
+    key = session.session_key
+    assert store(key).load() == {"who": "読者"}
+
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(1))
+    cache.clear()  # nothing left in a cache in front
+    stale = store(key)
+    assert stale.load() == {}
+    assert stale.session_key is None  # an unknown key is never reused
+    assert store("no-such-session-key-0000000000").load() == {}
+
+
+@pytest.mark.parametrize("backend", [ModelBackend, AuthenticationBackend])
+def test_backends_get_active_users_only(free_member, backend):
+    assert backend().get_user(free_member.pk) == free_member
+    assert backend().get_user(str(free_member.pk)) == free_member
+    for bad in ("abc", None, "1; DROP TABLE"):
+        assert backend().get_user(bad) is None
+    User.objects.filter(pk=free_member.pk).update(is_active=False)
+    assert backend().get_user(free_member.pk) is None
+
+
+def test_a_logged_in_request_finds_its_user(client, free_member):
+    client.force_login(free_member)
+    request = HttpRequest()
+
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(
+        client.cookies[settings.SESSION_COOKIE_NAME].value
+    )
+    assert get_user(request) == free_member
+    free_member.set_password("新しいパスワード12345")
+    free_member.save()
+    assert get_user(request).is_anonymous  # a password change ends other sessions
