@@ -320,6 +320,17 @@ def inprocess(args, env: dict, paths: dict, names: list[str], cookies: dict) -> 
                 samples.append((time.process_time() - t0) / args.inprocess * 1e6)
             row[f"{mode}_us"] = statistics.median(samples)
             row[f"{mode}_runs"] = samples
+            if name in args.profile and mode == "cached":
+                import cProfile
+                import pstats
+
+                profile = cProfile.Profile()
+                profile.enable()
+                for _ in range(200):
+                    request(paths[name], cookie)
+                profile.disable()
+                order = os.environ.get("BENCH_PROFILE_SORT", "cumulative")
+                pstats.Stats(profile).sort_stats(order).print_stats(35)
         settings.PAGE_CACHE_SECONDS = ttl
         results[name] = row
         print(
@@ -391,6 +402,12 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--no-redis", action="store_true", help="ignore REDIS_URL")
     parser.add_argument(
+        "--profile",
+        default="",
+        metavar="NAMES",
+        help="with --inprocess: cProfile these targets (comma-separated) on the cached path",
+    )
+    parser.add_argument(
         "--inprocess",
         type=int,
         default=0,
@@ -404,6 +421,7 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--quick", action="store_true", help="5 s runs, 2 s warm-up, 1 run")
     args = parser.parse_args(argv)
+    args.profile = [n for n in args.profile.split(",") if n]
     if args.quick:
         args.duration, args.warmup, args.runs = 5, 2, 1
     if not 1 <= args.duration <= 120 or not 1 <= args.runs <= 9 or not 0 <= args.warmup <= 30:

@@ -24,6 +24,7 @@ from shinbun.members.models import Campaign, MeteredRead, Plan, User
 from shinbun.members.services import start_trial
 from shinbun.newsroom.demo.loader import editor_group
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
+from shinbun.newsroom.views import article_states
 
 PASSWORD = "correct horse battery staple"
 # Secret-looking text that only a reader with the right to the full text may receive.
@@ -43,11 +44,13 @@ def _fresh_cache_and_fast_hashing(settings):
     # The page cache and the navigation cache are per process; each test starts empty.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    article_states.clear()  # the member pages' per-process micro-cache (ids are reused)
     # A request to /en/... leaves English active in the thread; every test starts in
     # Japanese, the site's language, whatever ran before it.
     translation.activate(settings.LANGUAGE_CODE)
     yield
     cache.clear()
+    article_states.clear()
     translation.activate(settings.LANGUAGE_CODE)
 
 

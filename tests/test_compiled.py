@@ -94,3 +94,29 @@ def test_a_logged_in_request_finds_its_user(client, free_member):
     free_member.set_password("新しいパスワード12345")
     free_member.save()
     assert get_user(request).is_anonymous  # a password change ends other sessions
+
+
+def test_sessions_read_across_engines_and_from_djangos(db):
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+
+    for writer in (DjangoStore, DatabaseSessionStore, CachedDatabaseSessionStore):
+        session = writer()
+        session["n"] = 1
+        session.save()
+        for reader in (DjangoStore, DatabaseSessionStore, CachedDatabaseSessionStore):
+            cache.clear()
+            assert reader(session.session_key).load() == {"n": 1}, (writer, reader)
+
+
+def test_remembered_decoding_hands_out_copies(db):
+    session = DatabaseSessionStore()
+    session["who"] = "読者"
+    session.save()
+    first = DatabaseSessionStore(session.session_key)
+    first["who"] = "書き換え"
+    assert DatabaseSessionStore(session.session_key)["who"] == "読者"
+    nested = DatabaseSessionStore()
+    nested["list"] = [1]
+    nested.save()
+    DatabaseSessionStore(nested.session_key)["list"].append(2)
+    assert DatabaseSessionStore(nested.session_key)["list"] == [1]

@@ -31,6 +31,9 @@ BASE_URL = env_str("SHINBUN_BASE_URL", "").rstrip("/")
 PAGE_SIZE = env_int("SHINBUN_PAGE_SIZE", 20, minimum=1)
 # How long an anonymous page may be served from the page cache and by a CDN.
 PAGE_CACHE_SECONDS = env_int("SHINBUN_PAGE_CACHE_SECONDS", 60, minimum=0)
+# How long a server process may reuse an article's access level and version on member
+# pages (newsroom/views.py visible_article_state); the process that saves it, at once.
+ARTICLE_STATE_SECONDS = env_int("SHINBUN_ARTICLE_STATE_SECONDS", 5, minimum=0)
 PUBLISHER_NAME = env_str("SHINBUN_PUBLISHER_NAME", "シンブン株式会社")
 # Membership: paid articles a free member may read in full per calendar month (Japan time).
 METER_LIMIT = env_int("SHINBUN_METER_LIMIT", 10, minimum=0)

@@ -15,6 +15,7 @@ and counts the read when the meter opens the article.
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -98,6 +99,14 @@ class Decision:
 VISITOR = Reader(ReaderKind.VISITOR)
 
 
+class ArticleRef(NamedTuple):
+    """What the decision needs of an article, where loading the Article would cost more
+    than the decision (the member page's hot path)."""
+
+    pk: int
+    access: str
+
+
 def reader_for(user, now: datetime | None = None) -> Reader:
     """Who this user is as a reader at this moment (one query for a member; remembered
     on the user object for the rest of the request)."""
@@ -112,7 +121,7 @@ def reader_for(user, now: datetime | None = None) -> Reader:
     from shinbun.members.services import grants_access
 
     moment = now or timezone.now()
-    state = subscription_state(user.pk)
+    state = subscription_state(user.pk, user)
     subscription = None if state is None else Subscription(**state)
     if grants_access(subscription, moment):
         kind = (
@@ -142,14 +151,19 @@ def reader_for(user, now: datetime | None = None) -> Reader:
 # the process that made the change.
 
 SUBSCRIPTION_FIELDS = ("status", "current_period_end", "cancel_at_period_end")
+LOAD = object()  # the user was loaded without the subscription state
 
 
 def _reader_key(user_id: int) -> str:
     return f"members:reader-state:{user_id}"
 
 
-def subscription_state(user_id: int) -> dict | None:
-    """The live subscription's status and period end, or None (one query, or none)."""
+def subscription_state(user_id: int, user=None) -> dict | None:
+    """The live subscription's status and period end, or None (one query, or none: the
+    logged-in request's user comes with it, see members/backends.py)."""
+    loaded = getattr(user, "live_subscription", LOAD)
+    if loaded is not LOAD:
+        return loaded
     ttl = settings.READER_CACHE_SECONDS
     if ttl:
         hit = cache.get(_reader_key(user_id))
@@ -161,25 +175,30 @@ def subscription_state(user_id: int) -> dict | None:
     return state
 
 
-def _live_subscription_rows(user_id):
+def live_subscription_queryset(user):
+    """The live subscription of a user (an id, or OuterRef("pk") inside a user query)."""
     from shinbun.members.models import Subscription
 
-    return (
-        Subscription.objects.live()
-        .filter(user_id=user_id)
-        .order_by("id")
-        .values_list(*SUBSCRIPTION_FIELDS)[:1]
-    )
+    return Subscription.objects.live().filter(user_id=user).order_by("id")
 
 
-LIVE_SUBSCRIPTION = CompiledQuery(_live_subscription_rows, -987654321)
+LIVE_SUBSCRIPTION = CompiledQuery(
+    lambda user_id: live_subscription_queryset(user_id).values_list(*SUBSCRIPTION_FIELDS)[:1],
+    -987654321,
+)
 
 
 def _live_subscription_row(user_id: int) -> dict | None:
     """The live subscription's fields (``Subscription.objects.live()``), compiled once:
     every logged-in request asks it."""
-    row = LIVE_SUBSCRIPTION.first(user_id)
-    return None if row is None else dict(zip(SUBSCRIPTION_FIELDS, row, strict=True))
+    return subscription_fields(LIVE_SUBSCRIPTION.first(user_id))
+
+
+def subscription_fields(values) -> dict | None:
+    """SUBSCRIPTION_FIELDS's values (None where there is no live subscription) as a dict."""
+    if values is None or values[0] is None:
+        return None
+    return dict(zip(SUBSCRIPTION_FIELDS, values, strict=True))
 
 
 def forget_reader(user_id: int | None) -> None:
