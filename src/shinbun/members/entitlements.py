@@ -15,6 +15,7 @@ and counts the read when the meter opens the article.
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from django.conf import settings
@@ -122,7 +123,7 @@ def reader_for(user, now: datetime | None = None) -> Reader:
 
     moment = now or timezone.now()
     state = subscription_state(user.pk, user)
-    subscription = None if state is None else Subscription(**state)
+    subscription = None if state is None else SimpleNamespace(**state)
     if grants_access(subscription, moment):
         kind = (
             ReaderKind.TRIALING

@@ -514,9 +514,10 @@ def settle_due(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def grants_access(subscription: Subscription | None, now: datetime) -> bool:
-    """Does this subscription make its member a paid reader at this moment?"""
-    if subscription is None or not subscription.is_live:
+def grants_access(subscription, now: datetime) -> bool:
+    """Does this subscription (a Subscription, or anything with its status, period end
+    and cancel_at_period_end) make its member a paid reader at this moment?"""
+    if subscription is None or subscription.status not in Subscription.LIVE:
         return False
     end = subscription.current_period_end
     if subscription.status == Subscription.Status.PAST_DUE:
