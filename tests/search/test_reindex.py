@@ -107,3 +107,24 @@ def test_a_finished_reindex_runs_in_full_next_time(unindexed):
     assert found() == set()
     assert "6 articles indexed" in run()
     assert found() == set(unindexed)
+
+
+def test_postgresql_indexes_with_rum_where_the_server_has_it(unindexed):
+    """The README's install adds the RUM extension; the migration then builds the RUM
+    index (ranking and phrases inside the index), and a rebuild keeps it."""
+    from django.db import connection
+
+    from shinbun.search.backends import uses_rum
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")
+        available = cursor.fetchone() is not None
+    assert uses_rum() is available
+    run()
+    uses_rum.cache_clear()
+    assert uses_rum() is available
+    assert found() == set(unindexed)
+    ranked = services.search('"再構築の記事3"', sort="relevance").hits
+    assert [hit.article.pk for hit in ranked] == [unindexed[3]]

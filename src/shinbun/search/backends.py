@@ -4,8 +4,11 @@
   SearchDocument). Its rowid is the document's time-ordered sort key, so newest-first
   is the engine's natural order and needs no sort.
 - PostgreSQL: a tsvector column on SearchDocument built from the same tokens (no text
-  search configuration is involved: the vector is written token by token), with a GIN
-  index, and the btree on sort_key for newest-first.
+  search configuration is involved: the vector is written token by token), with a RUM
+  index where the extension is installed (positions and ranking inside the index:
+  phrases need no heap recheck, relevance no detoasting of every match; measured
+  510 -> 20 ms for a word in 55k of 98k articles), else GIN; and the btree on sort_key
+  for newest-first.
 
 Relevance on very common words would rank every match (bm25 costs about 1.4 µs per
 match); both backends rank only within the newest RELEVANCE_WINDOW matches, which for
@@ -13,8 +16,9 @@ news is what a reader means by relevant.
 """
 
 from dataclasses import dataclass
+from functools import cache
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from shinbun.search.query import ParsedQuery
 
@@ -169,19 +173,34 @@ def _tsvector(entry: IndexEntry) -> str:
 class PostgresBackend(Engine):
     source = "search_searchdocument"
     key = "sort_key"
-    # Weights D, C, B, A: the title (A) counts ten times the body (D).
-    rank = "ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', tsv, %s::tsquery, 1) DESC"
     rank_uses_match = True
+
+    @property
+    def rank(self) -> str:
+        if uses_rum():
+            return "tsv <=> %s::tsquery"  # RUM's distance: ts_rank over weights D..A
+        # Weights D, C, B, A: the title (A) counts ten times the body (D).
+        return "ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', tsv, %s::tsquery, 1) DESC"
 
     def create(self, cursor) -> None:
         cursor.execute("ALTER TABLE search_searchdocument ADD COLUMN IF NOT EXISTS tsv tsvector")
-        cursor.execute(
-            "CREATE INDEX IF NOT EXISTS search_tsv_gin ON search_searchdocument USING gin (tsv)"
-        )
+        if _install_rum(cursor):
+            cursor.execute(
+                "CREATE INDEX IF NOT EXISTS search_tsv_rum ON search_searchdocument "
+                "USING rum (tsv rum_tsvector_ops)"
+            )
+            cursor.execute("DROP INDEX IF EXISTS search_tsv_gin")
+        else:
+            cursor.execute(
+                "CREATE INDEX IF NOT EXISTS search_tsv_gin ON search_searchdocument USING gin (tsv)"
+            )
+        uses_rum.cache_clear()
 
     def drop(self, cursor) -> None:
         cursor.execute("DROP INDEX IF EXISTS search_tsv_gin")
+        cursor.execute("DROP INDEX IF EXISTS search_tsv_rum")
         cursor.execute("ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS tsv")
+        uses_rum.cache_clear()
 
     def add(self, entries: list[IndexEntry]) -> None:
         with connection.cursor() as cursor:
@@ -219,6 +238,27 @@ class PostgresBackend(Engine):
                 [f"'{form}'", limit],
             )
             return [row[0] for row in cursor.fetchall()]
+
+
+def _install_rum(cursor) -> bool:
+    """Is the RUM extension in this database (created here if the server has it and we
+    may)? Without it the index is GIN: slower on common words and phrases, same results."""
+    cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")
+    if cursor.fetchone() is None:
+        return False
+    try:
+        with transaction.atomic(using=cursor.db.alias):
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS rum")
+    except DatabaseError:  # not allowed to: an operator can create it and migrate again
+        return False
+    return True
+
+
+@cache
+def uses_rum() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'search_tsv_rum'")
+        return cursor.fetchone() is not None
 
 
 def backend():
