@@ -16,7 +16,7 @@ The database must hold an index (``bench/generate.py --index``). Three parts:
   the raw engine query alone: the page query our backend sends, without the count and
   the relevance window (SQLite: ``SELECT rowid FROM search_fts WHERE search_fts MATCH
   ? ORDER BY rowid DESC LIMIT 20`` or ``ORDER BY bm25(...)``; PostgreSQL: the same on
-  the tsvector, ``ts_rank_cd``). Parsing happens outside the raw timing. After a warm
+  the tsvector, ranked as the backend ranks: RUM's ``<=>`` or ``ts_rank_cd``). Parsing happens outside the raw timing. After a warm
   pass, every class gets --reps timings per sort (e.g. 200 over 20 queries); --runs
   whole runs are made and the median of their p50/p95 is reported.
 - **indexing**: analysis + indexing throughput with ``indexing.index_articles`` on real
@@ -153,10 +153,9 @@ def raw_runner():
             "SELECT sort_key FROM search_searchdocument WHERE tsv @@ %s::tsquery "
             "ORDER BY sort_key DESC LIMIT 20"
         )
-        relevance = (
+        relevance = (  # the backend's ranking: RUM's distance, or ts_rank_cd with GIN
             "SELECT sort_key FROM search_searchdocument WHERE tsv @@ %s::tsquery "
-            "ORDER BY ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', tsv, %s::tsquery, 1) DESC, "
-            "sort_key DESC LIMIT 20"
+            f"ORDER BY {engine.rank}, sort_key DESC LIMIT 20"
         )
         double = True
     else:
