@@ -16,7 +16,8 @@ The database must hold an index (``bench/generate.py --index``). Three parts:
   the raw engine query alone: the page query our backend sends, without the count and
   the relevance window (SQLite: ``SELECT rowid FROM search_fts WHERE search_fts MATCH
   ? ORDER BY rowid DESC LIMIT 20`` or ``ORDER BY bm25(...)``; PostgreSQL: the same on
-  the tsvector, ranked as the backend ranks: RUM's ``<=>`` or ``ts_rank_cd``). Parsing happens outside the raw timing. After a warm
+  the tsvector, ranked as the backend ranks: RUM's ``<=>`` or ``ts_rank_cd``).
+  Parsing happens outside the raw timing. After a warm
   pass, every class gets --reps timings per sort (e.g. 200 over 20 queries); --runs
   whole runs are made and the median of their p50/p95 is reported.
 - **indexing**: analysis + indexing throughput with ``indexing.index_articles`` on real
