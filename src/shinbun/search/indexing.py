@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import connection, transaction
 
 from shinbun.newsroom.models import Article
+from shinbun.search import topics
 from shinbun.search.analysis import index_terms
 from shinbun.search.backends import IndexEntry, backend
 from shinbun.search.models import SearchDocument, TermStat
@@ -127,6 +128,7 @@ def index_articles(articles: list[Article]) -> int:
         SearchDocument.objects.filter(article_id__in=[d.article_id for d in old]).delete()
         update_term_stats(documents, old)
         set_norms(documents)
+        topics.assign(documents)
         SearchDocument.objects.bulk_create(documents)
         engine.add([_entry(d) for d in documents])
     return len(documents)

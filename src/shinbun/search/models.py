@@ -22,8 +22,12 @@ class SearchDocument(models.Model):
     # of indexing time: 自動検索 scores candidates without looking up all their words.
     norm = models.FloatField(default=0)
     length = models.PositiveIntegerField(default=0)
+    # The article's topic vector (search/topics.py): float32 values under the topic model
+    # named by topic_model_id; empty until a model exists.
+    topic = models.BinaryField(null=True, blank=True)
+    topic_model_id = models.IntegerField(null=True, blank=True)
     analyzer_version = models.PositiveSmallIntegerField(default=1)
-    indexed_at = models.DateTimeField(auto_now=True)
+    indexed_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = "検索インデックス"
@@ -77,3 +81,23 @@ class TermStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form}: {self.df}"
+
+
+class TopicModel(models.Model):
+    """A latent topic space fitted on the archive (search/topics.py): the vocabulary, its
+    idf and the projection of a weighted term vector onto DIMENSIONS topics. The newest
+    row is in use; articles are projected with it when indexed."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    documents = models.PositiveIntegerField()  # how many articles it was fitted on
+    archive = models.PositiveIntegerField()  # how many were indexed at the time
+    dimensions = models.PositiveSmallIntegerField()
+    vocabulary = models.JSONField()  # terms, in the projection's row order
+    idf = models.BinaryField()  # float32 per term
+    projection = models.BinaryField()  # float32, terms x dimensions, row-major
+
+    class Meta:
+        get_latest_by = "pk"
+
+    def __str__(self) -> str:
+        return f"topic model {self.pk} ({self.documents} articles, {self.dimensions} dims)"

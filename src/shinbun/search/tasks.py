@@ -29,3 +29,14 @@ def refresh_recent_recommendations() -> None:
         Article.objects.published().filter(published_at__gte=since).values_list("pk", flat=True)
     ):
         recommend.store_recommendations(article_id)
+
+
+@db_periodic_task(crontab(minute="41", hour="3"))
+def refit_topics() -> None:
+    """Nightly: refit the topic model when the archive has grown by a quarter since the
+    last one (or there is none yet and the archive is large enough), then recompute the
+    stored lists with it."""
+    from shinbun.search import topics
+
+    if topics.is_due() and topics.fit() is not None:
+        topics.refresh_all_recommendations()

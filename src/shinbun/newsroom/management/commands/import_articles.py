@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -36,3 +37,6 @@ class Command(BaseCommand):
                     articles_changed.send(sender=None, article_ids=batch)
                     bar.update(len(batch))
             purge_paths(["/"])
+            # A large import changes what the archive is about: refit the topic model of
+            # こちらもおすすめ when it is due (no model yet, or the archive grew by a quarter).
+            call_command("fit_topics", if_due=True, verbosity=options["verbosity"])

@@ -1,0 +1,284 @@
+"""Latent topics for こちらもおすすめ(自動検索) (docs/RECOMMENDATIONS.md, round 3).
+
+An article's words say what the story is about; which *kind* of story it is (sport,
+gadgets, lifestyle) shows in the words around them, including the grammatical ones and
+the pairs they form. A topic model captures that: every article's analysed tokens (the
+index's own, title and body, every token plus each pair of consecutive tokens) are
+weighted (1 + log tf) x sqrt(idf) over a vocabulary of terms in at least MIN_DF
+articles (the MAX_VOCABULARY most frequent), and projected onto the DIMENSIONS main
+directions of a truncated SVD of a sample of the archive (latent semantic analysis).
+Two articles about the same kind of story point the same way even with few words in
+common.
+
+- ``fit()`` (periodic task ``refit_topics``, ``shinbun manage fit_topics``, and after
+  an import) builds a TopicModel from a sample of the archive, projects every indexed
+  article with it and stores the vectors (SearchDocument.topic).
+- Indexing projects each new or changed article with the model in use (fold-in: a
+  model fitted on part of the archive projects the rest as well as it projects what it
+  saw; RECOMMENDATIONS.md).
+- ``nearest()`` scans all stored vectors (held per process as one matrix, refreshed
+  with what was indexed since) for the candidates of recommend.py.
+"""
+
+import math
+import random
+from collections import Counter
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Max
+
+from shinbun.search.models import SearchDocument, TopicModel
+
+DIMENSIONS = 50
+MIN_DF = 5
+MAX_VOCABULARY = 30_000
+FIT_SAMPLE = 20_000  # articles the SVD is fitted on; the others are projected
+MIN_ARCHIVE = 200  # below this, recommendations use the words alone
+REFIT_GROWTH = 1.25  # refit once the archive has grown by a quarter since the model
+SEED = 1
+
+
+def features(title: str, body: str) -> Counter:
+    """Every token of the stored title and body, and every pair of consecutive tokens
+    (joined by a space, which no token holds)."""
+    counts: Counter = Counter()
+    for part in (title, body):
+        forms = part.split()
+        counts.update(forms)
+        counts.update(f"{a} {b}" for a, b in zip(forms, forms[1:], strict=False))
+    return counts
+
+
+class Space:
+    """A TopicModel loaded for projecting."""
+
+    def __init__(self, model: TopicModel):
+        self.model_id = model.pk
+        self.index = {term: i for i, term in enumerate(model.vocabulary)}
+        self.idf = np.frombuffer(bytes(model.idf), dtype=np.float32)
+        self.projection = np.frombuffer(bytes(model.projection), dtype=np.float32).reshape(
+            len(model.vocabulary), model.dimensions
+        )
+
+    def project(self, counts: Counter) -> np.ndarray | None:
+        """The unit topic vector of an article's feature counts, or None (no known term)."""
+        rows, weights = [], []
+        for term, tf in counts.items():
+            i = self.index.get(term)
+            if i is not None:
+                rows.append(i)
+                weights.append((1 + math.log(tf)) * self.idf[i])
+        if not rows:
+            return None
+        weights = np.asarray(weights, dtype=np.float32)
+        vector = weights @ self.projection[rows]  # the weights' norm cancels out below
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm else None
+
+
+_space: Space | None = None
+
+
+def active_space() -> Space | None:
+    """The newest TopicModel, loaded once per process (and again when a newer exists)."""
+    global _space
+    latest = TopicModel.objects.order_by("-pk").values_list("pk", flat=True).first()
+    if latest is None:
+        _space = None
+    elif _space is None or _space.model_id != latest:
+        _space = Space(TopicModel.objects.get(pk=latest))
+    return _space
+
+
+def assign(documents: list[SearchDocument], space: Space | None = None) -> None:
+    """Set each document's topic vector with the model in use (not saved here)."""
+    space = space or active_space()
+    for document in documents:
+        vector = None if space is None else space.project(features(document.title, document.body))
+        document.topic = None if vector is None else vector.astype(np.float32).tobytes()
+        document.topic_model_id = None if vector is None else space.model_id
+
+
+# Fitting --------------------------------------------------------------------------
+
+
+def _documents(pks, fields=("title", "body"), batch: int = 2000):
+    for start in range(0, len(pks), batch):
+        chunk = pks[start : start + batch]
+        yield from SearchDocument.objects.filter(pk__in=chunk).only(*fields).order_by("pk")
+
+
+def is_due() -> bool:
+    archive = SearchDocument.objects.count()
+    if archive < MIN_ARCHIVE:
+        return False
+    model = TopicModel.objects.order_by("-pk").first()
+    return model is None or archive >= model.archive * REFIT_GROWTH
+
+
+def fit(sample_size: int = FIT_SAMPLE, seed: int = SEED, progress=None) -> TopicModel | None:
+    """Fit a TopicModel on a sample of the archive and project every article with it.
+    None when the archive is too small to say anything."""
+    from scipy import sparse
+
+    pks = list(SearchDocument.objects.order_by("pk").values_list("pk", flat=True))
+    if len(pks) < MIN_ARCHIVE:
+        return None
+    sample = sorted(random.Random(seed).sample(pks, min(sample_size, len(pks))))
+    df: Counter = Counter()
+    for document in _documents(sample):
+        df.update(features(document.title, document.body).keys())
+    common = [(n, term) for term, n in df.items() if n >= MIN_DF]
+    common.sort(key=lambda item: (-item[0], item[1]))
+    vocabulary = [term for _, term in common[:MAX_VOCABULARY]]
+    if len(vocabulary) <= DIMENSIONS:
+        return None
+    index = {term: i for i, term in enumerate(vocabulary)}
+    idf = np.sqrt(
+        np.log((1 + len(sample)) / (1 + np.array([df[t] for t in vocabulary], dtype=float))) + 1
+    )
+    del df
+    rows, columns, values = [], [], []
+    for row, document in enumerate(_documents(sample)):
+        counts = features(document.title, document.body)
+        entries = [(index[t], (1 + math.log(tf))) for t, tf in counts.items() if t in index]
+        weights = np.array([w * idf[i] for i, w in entries])
+        norm = np.linalg.norm(weights) or 1.0
+        rows += [row] * len(entries)
+        columns += [i for i, _ in entries]
+        values += list(weights / norm)
+    matrix = sparse.csr_matrix(
+        (np.array(values), (np.array(rows), np.array(columns))),
+        shape=(len(sample), len(vocabulary)),
+    )
+    components = _truncated_svd(matrix, DIMENSIONS, seed)
+    with transaction.atomic():
+        model = TopicModel.objects.create(
+            documents=len(sample),
+            archive=len(pks),
+            dimensions=len(components),  # fewer than DIMENSIONS on a tiny archive
+            vocabulary=vocabulary,
+            idf=idf.astype(np.float32).tobytes(),
+            projection=np.ascontiguousarray(components.T, dtype=np.float32).tobytes(),
+        )
+    project_all(model, progress=progress)
+    return model
+
+
+def _truncated_svd(matrix, k: int, seed: int, oversample: int = 10, passes: int = 5):
+    """The top-k right singular vectors (k x terms) of a sparse matrix, by randomized
+    range finding with power iterations (Halko, Martinsson and Tropp, 2011)."""
+    rng = np.random.default_rng(seed)
+    basis, _ = np.linalg.qr(matrix @ rng.standard_normal((matrix.shape[1], k + oversample)))
+    for _ in range(passes):
+        basis, _ = np.linalg.qr(matrix.T @ basis)
+        basis, _ = np.linalg.qr(matrix @ basis)
+    small = (matrix.T @ basis).T  # (k + oversample) x terms
+    _, _, right = np.linalg.svd(small, full_matrices=False)
+    return right[:k]
+
+
+def project_all(model: TopicModel, progress=None, batch: int = 2000) -> int:
+    """Store every indexed article's vector under this model."""
+    space = Space(model)
+    pks = list(SearchDocument.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(pks), batch):
+        documents = list(
+            SearchDocument.objects.filter(pk__in=pks[start : start + batch]).only(
+                "pk", "title", "body"
+            )
+        )
+        assign(documents, space)
+        SearchDocument.objects.bulk_update(documents, ["topic", "topic_model_id"])
+        if progress:
+            progress(len(documents))
+    return len(pks)
+
+
+# Nearest neighbours -----------------------------------------------------------------
+
+
+class _Matrix:
+    """All stored vectors of one model as a matrix, kept per process and brought up to
+    date with the documents indexed since the last look (by indexed_at)."""
+
+    def __init__(self, model_id: int):
+        self.model_id = model_id
+        self.rows: dict[int, int] = {}
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.vectors = None
+        self.seen = None
+
+    def refresh(self) -> None:
+        changed = SearchDocument.objects.filter(topic_model_id=self.model_id)
+        if self.seen is not None:
+            changed = changed.filter(indexed_at__gte=self.seen)
+        latest = changed.aggregate(latest=Max("indexed_at"))["latest"]
+        if latest is None:
+            return
+        new_ids, new_vectors = [], []
+        for pk, topic in changed.values_list("pk", "topic").iterator(chunk_size=5000):
+            vector = np.frombuffer(bytes(topic), dtype=np.float32)
+            row = self.rows.get(pk)
+            if row is None:
+                self.rows[pk] = len(self.rows)
+                new_ids.append(pk)
+                new_vectors.append(vector)
+            else:
+                self.vectors[row] = vector
+        if new_ids:
+            self.ids = np.concatenate([self.ids, np.asarray(new_ids, dtype=np.int64)])
+            added = np.vstack(new_vectors)
+            self.vectors = added if self.vectors is None else np.vstack([self.vectors, added])
+        self.seen = latest
+
+
+_matrix: _Matrix | None = None
+
+
+def matrix_for(model_id: int) -> _Matrix:
+    global _matrix
+    if _matrix is None or _matrix.model_id != model_id:
+        _matrix = _Matrix(model_id)
+    _matrix.refresh()
+    return _matrix
+
+
+def nearest(document: SearchDocument, count: int) -> list[tuple[int, float]]:
+    """The ``count`` articles whose topic vectors are closest to the document's (article
+    id, cosine), best first, the document itself left out; [] without a vector."""
+    if document.topic is None or document.topic_model_id is None:
+        return []
+    query = np.frombuffer(bytes(document.topic), dtype=np.float32)
+    matrix = matrix_for(document.topic_model_id)
+    if not len(matrix.ids):
+        return []
+    scores = matrix.vectors @ query
+    own = matrix.rows.get(document.pk)
+    if own is not None:
+        scores[own] = -np.inf
+    count = min(count, len(scores) - (own is not None))
+    if count <= 0:
+        return []
+    best = np.argpartition(-scores, count - 1)[:count]
+    best = best[np.argsort(-scores[best])]
+    return [(int(matrix.ids[i]), float(scores[i])) for i in best]
+
+
+def vector_of(document: SearchDocument) -> np.ndarray | None:
+    if document.topic is None:
+        return None
+    return np.frombuffer(bytes(document.topic), dtype=np.float32)
+
+
+def refresh_all_recommendations(progress: bool = False) -> int:
+    """Recompute every indexed article's stored list (after a new model)."""
+    from tqdm import tqdm
+
+    from shinbun.search.recommend import store_recommendations
+
+    pks = list(SearchDocument.objects.order_by("-sort_key").values_list("pk", flat=True))
+    for pk in tqdm(pks, unit="記事", disable=not progress):
+        store_recommendations(pk)
+    return len(pks)

@@ -1,0 +1,170 @@
+"""こちらもおすすめ(自動検索): by words on a young archive, by topics once a model exists.
+
+The archive: three kinds of story (baseball, smartphones, cooking) written from pools
+of sentences, so that articles of one kind share their vocabulary and style but no two
+are the same text.
+"""
+
+import random
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from shinbun.search import recommend, topics
+from shinbun.search.models import Recommendation, SearchDocument, TopicModel
+
+POOLS = {
+    "sports": [
+        "先発投手が七回まで無失点に抑えた",
+        "四番打者が逆転の本塁打を放った",
+        "監督は試合後に若手の守備をほめた",
+        "リーグ優勝に向けて連勝を伸ばした",
+        "延長戦の末にサヨナラ勝ちを収めた",
+        "新人選手が初めての安打を記録した",
+        "球場には三万人の観客が詰めかけた",
+        "救援陣が最後の打者を三振に打ち取った",
+        "捕手の好リードが投手を支えた",
+        "次の試合では先発の入れ替えが予想される",
+    ],
+    "phones": [
+        "新しいスマートフォンは画面が大きくなった",
+        "電池の持ちが前の機種より改善された",
+        "アプリの起動が速くなり操作が快適だ",
+        "通信会社各社が新端末の予約を始めた",
+        "カメラの暗所性能が大きく向上した",
+        "価格は前の機種と同じに据え置かれた",
+        "ソフトウェアの更新で新機能が追加された",
+        "折りたたみ型の端末も発売される予定だ",
+        "充電端子が新しい規格に変わった",
+        "発売日には店頭に長い列ができた",
+    ],
+    "cooking": [
+        "大根と豚肉を甘辛く煮込んだ",
+        "味噌汁の出汁は昆布とかつお節でとる",
+        "旬の野菜を使った献立を紹介する",
+        "鍋に油をひいて玉ねぎを炒める",
+        "調味料は醤油とみりんを同じ量にする",
+        "弱火で二十分ほど煮ると味がしみる",
+        "台所にある材料で手早く作れる一品だ",
+        "仕上げにごま油を少し回しかける",
+        "冷めてもおいしいので弁当にも向く",
+        "ご飯が進む味付けに家族も喜んだ",
+    ],
+}
+
+
+@pytest.fixture
+def archive(make, index):
+    """Eight articles of each kind, indexed; {article id: kind}."""
+    rng = random.Random(7)
+    kinds = {}
+    made = []
+    for _ in range(8):
+        for kind, pool in POOLS.items():
+            sentences = rng.sample(pool, 6)
+            article = make.article(
+                headline=sentences[0],
+                lead=sentences[1] + "。",
+                body_source="。\n\n".join(sentences[2:]) + "。",
+            )
+            kinds[article.pk] = kind
+            made.append(article)
+    index(*made)
+    return kinds
+
+
+def precision(kinds, article_id, picks) -> float:
+    return sum(kinds[p.article_id] == kinds[article_id] for p in picks) / recommend.COUNT
+
+
+def check_lists(kinds, floor: float):
+    scores = []
+    for article_id in kinds:
+        picks = recommend.recommend(article_id)
+        ids = [p.article_id for p in picks]
+        assert len(ids) == recommend.COUNT, article_id
+        assert article_id not in ids and len(set(ids)) == len(ids)
+        scores.append(precision(kinds, article_id, picks))
+    assert sum(scores) / len(scores) >= floor, scores
+
+
+def test_a_young_archive_is_served_by_words(archive):
+    assert topics.active_space() is None
+    check_lists(archive, floor=0.8)
+
+
+@pytest.fixture
+def small_archives_get_topics(monkeypatch):
+    monkeypatch.setattr(topics, "MIN_ARCHIVE", 12)
+    monkeypatch.setattr(topics, "MIN_DF", 2)
+
+
+def test_a_topic_model_recommends_the_same_kind_of_story(archive, small_archives_get_topics):
+    model = topics.fit()
+    assert model is not None and model.documents == len(archive) == model.archive
+    assert not SearchDocument.objects.filter(topic=None).exists()
+    some = next(iter(archive))
+    nearest = topics.nearest(SearchDocument.objects.get(pk=some), 5)
+    assert len(nearest) == 5 and some not in [pk for pk, _ in nearest]
+    check_lists(archive, floor=0.9)
+
+
+def test_new_articles_are_projected_with_the_model_in_use(
+    archive, small_archives_get_topics, make, index
+):
+    topics.fit()
+    article = make.article(
+        headline="エースが完封で今季十勝目",
+        lead="先発投手が七回まで無失点に抑えた。",
+        body_source="四番打者が逆転の本塁打を放った。\n\n監督は試合後に若手の守備をほめた。",
+    )
+    index(article)
+    document = SearchDocument.objects.get(pk=article.pk)
+    assert document.topic_model_id == TopicModel.objects.latest().pk
+    picks = recommend.recommend(article.pk)
+    assert [archive[p.article_id] for p in picks].count("sports") >= 4
+
+
+def test_the_article_itself_and_its_copies_are_never_recommended(archive, make, index):
+    original = next(pk for pk, kind in archive.items() if kind == "cooking")
+    source = SearchDocument.objects.get(pk=original)
+    from shinbun.newsroom.models import Article
+
+    article = Article.objects.get(pk=original)
+    copy = make.article(
+        headline=article.headline, lead=article.lead, body_source=article.body_source
+    )
+    index(copy)
+    for article_id in (original, copy.pk):
+        ids = [p.article_id for p in recommend.recommend(article_id)]
+        assert original not in ids and copy.pk not in ids
+    assert source.terms == SearchDocument.objects.get(pk=copy.pk).terms
+
+
+def test_fit_command_refits_only_when_due(archive, small_archives_get_topics):
+    out = StringIO()
+    call_command("fit_topics", if_due=True, stdout=out, verbosity=0)
+    assert TopicModel.objects.count() == 1
+    assert Recommendation.objects.filter(article_id=next(iter(archive))).count() == 5
+    call_command("fit_topics", if_due=True, stdout=out, verbosity=0)
+    assert TopicModel.objects.count() == 1
+    assert "最新" in out.getvalue()
+
+
+def test_a_small_archive_gets_no_model(archive):
+    out = StringIO()
+    call_command("fit_topics", stdout=out, verbosity=0)
+    assert not TopicModel.objects.exists()
+    assert "記事が少ない" in out.getvalue()
+
+
+def test_the_page_shows_the_stored_list(archive, visitor, parse_html):
+    article_id = next(iter(archive))
+    picked = recommend.store_recommendations(article_id)
+    from shinbun.newsroom.models import Article
+
+    html = visitor.get(Article.objects.get(pk=article_id).get_absolute_url()).content.decode()
+    assert "こちらもおすすめ(自動検索)" in html
+    for pk in picked:
+        assert Article.objects.get(pk=pk).get_absolute_url() in html
