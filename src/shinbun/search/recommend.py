@@ -46,6 +46,7 @@ NEAR_DUPLICATE = 0.9
 MIN_SIMILARITY = 0.05
 FRESHNESS_WEIGHT, FRESHNESS_HALF_LIFE_DAYS = 0.1, 365.0
 WORDS_WEIGHT, TOPIC_WEIGHT = 0.3, 0.7
+TOPIC_CANDIDATES = 60  # nearest by topic, then scored by words too
 NEIGHBOURHOOD = 5
 
 
@@ -96,7 +97,7 @@ def recommend(article_id: int) -> list[Scored]:
     query_norm = math.sqrt(sum(w * w for w in query.values()))
     if not query_norm:
         return []
-    near = dict(topics.nearest(document, CANDIDATES))
+    near = dict(topics.nearest(document, TOPIC_CANDIDATES))
     fields = ("article_id", "sort_key", "terms", "norm", "topic", "topic_model_id")
     if near:
         candidates = SearchDocument.objects.filter(pk__in=list(near))
@@ -112,16 +113,19 @@ def recommend(article_id: int) -> list[Scored]:
     )
     if any(not c.norm for c in candidates):
         set_norms([c for c in candidates if not c.norm])
+    # Full cosine: the dot product needs only the query's words (weight x idf, computed
+    # once); the candidate's length was computed when it was indexed.
+    query_idf = {f: w * idf(df[f], total) for f, w in query.items()}
     scored = []
     for candidate in candidates:
         if candidate.article_id not in visible:
             continue
-        # Full cosine: the dot product needs only the query's words; the candidate's
-        # length was computed when it was indexed.
         terms = candidate.terms
-        dot = sum(
-            w * term_weight(terms[f], idf(df[f], total)) for f, w in query.items() if f in terms
-        )
+        if len(terms) < len(query_idf):
+            pairs = ((query_idf.get(f), tf) for f, tf in terms.items())
+            dot = sum(q * (1 + math.log(tf)) for q, tf in pairs if q is not None)
+        else:
+            dot = sum(q * (1 + math.log(terms[f])) for f, q in query_idf.items() if f in terms)
         similarity = dot / (query_norm * candidate.norm) if candidate.norm else 0.0
         if similarity >= NEAR_DUPLICATE:
             continue  # the same story again
