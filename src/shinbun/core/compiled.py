@@ -15,6 +15,7 @@ value goes. The query's *shape* must not depend on the values.
 """
 
 from datetime import date, datetime
+from enum import Enum
 
 from django.db import connections
 
@@ -32,7 +33,8 @@ class CompiledQuery:
         queryset = self._build(*self._samples)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        params = list(params)
+        # Plain values: a str subclass (TextChoices) costs the driver an adaptation lookup.
+        params = [param.value if isinstance(param, Enum) else param for param in params]
         slots = []
         for sample in self._samples:
             adapted = _adapt(connection, sample)
@@ -51,7 +53,14 @@ class CompiledQuery:
             attnames = [column[0].target.attname for column in compiler.select[start:end]]
             annotations = list(compiler.annotation_col_map.items())
             instances = (queryset.model, start, end, attnames, annotations)
-        compiled = (sql, params, slots, converters, instances)
+        # SQLite's cursor wrapper rewrites %s to ? with a regular expression on every
+        # execution; do it once here and run on the driver's own cursor.
+        connection.ensure_connection()
+        cursor = connection.create_cursor()
+        convert = getattr(cursor, "convert_query", None)
+        cursor.close()
+        native = convert(sql) if convert else None
+        compiled = (sql, native, params, slots, converters, instances)
         self._by_alias[alias] = compiled
         return compiled
 
@@ -59,16 +68,16 @@ class CompiledQuery:
         """The result rows (lists of converted values, or model instances when the
         queryset is a plain ``Model.objects...`` without ``values``)."""
         try:
-            sql, params, slots, converters, instances = self._by_alias[using]
+            sql, native, params, slots, converters, instances = self._by_alias[using]
         except KeyError:
-            sql, params, slots, converters, instances = self._compile(using)
+            sql, native, params, slots, converters, instances = self._compile(using)
         connection = connections[using]
         params = list(params)
         for where, value in zip(slots, values, strict=True):
             adapted = _adapt(connection, value)
             for i in where:
                 params[i] = adapted
-        rows = [list(row) for row in _execute(connection, sql, params)]
+        rows = [list(row) for row in _execute(connection, sql, native, params)]
         for row in rows:
             for position, (functions, expression) in converters:
                 value = row[position]
@@ -91,7 +100,7 @@ class CompiledQuery:
         return rows[0] if rows else None
 
 
-def _execute(connection, sql: str, params: list) -> list:
+def _execute(connection, sql: str, native: str | None, params: list) -> list:
     """Django's cursor, or, when nothing watches the queries (no DEBUG, no query capture
     as in the query-count tests, no execute wrappers), the backend's own cursor under
     Django's connection handling and error translation: Django's cursor wrapper costs
@@ -105,7 +114,11 @@ def _execute(connection, sql: str, params: list) -> list:
     connection.validate_thread_sharing()
     connection.validate_no_broken_transaction()
     with connection.wrap_database_errors:
-        cursor = connection.create_cursor()
+        if native is None:
+            cursor = connection.create_cursor()
+        else:
+            cursor = connection.connection.cursor()
+            sql = native
         try:
             cursor.execute(sql, params)
             return cursor.fetchall()
