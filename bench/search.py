@@ -156,7 +156,7 @@ def raw_runner():
         )
         relevance = (  # the backend's ranking: RUM's distance, or ts_rank_cd with GIN
             "SELECT sort_key FROM search_searchdocument WHERE tsv @@ %s::tsquery "
-            f"ORDER BY {engine.rank}, sort_key DESC LIMIT 20"
+            f"ORDER BY {engine.rank}{'' if engine.ranks_in_index else ', sort_key DESC'} LIMIT 20"
         )
         double = True
     else:

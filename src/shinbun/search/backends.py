@@ -54,6 +54,7 @@ class Engine:
     key: str  # the time-ordered key column
     rank: str  # ORDER BY expression for relevance (best first)
     rank_uses_match = False  # whether `rank` takes the match parameters again
+    ranks_in_index = False  # whether the index itself returns matches best first
 
     def condition(self, query: ParsedQuery) -> tuple[str, list]:
         raise NotImplementedError
@@ -68,7 +69,11 @@ class Engine:
                 [*match_params, key_from, key_to],
             )
             count = cursor.fetchone()[0]
-            if sort == "relevance":
+            if sort == "relevance" and self.ranks_in_index:
+                # The index hands out matches best first: no window, and no second sort
+                # key (which would make the planner sort every match itself).
+                floor, order, order_params = key_from, self.rank, match_params
+            elif sort == "relevance":
                 floor = key_from
                 if count > RELEVANCE_WINDOW:
                     cursor.execute(
@@ -174,6 +179,10 @@ class PostgresBackend(Engine):
     source = "search_searchdocument"
     key = "sort_key"
     rank_uses_match = True
+
+    @property
+    def ranks_in_index(self) -> bool:
+        return uses_rum()
 
     @property
     def rank(self) -> str:
