@@ -59,16 +59,19 @@ class Engine:
     def condition(self, query: ParsedQuery) -> tuple[str, list]:
         raise NotImplementedError
 
+    def count(self, cursor, where: str, params: list) -> int:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {self.source} WHERE {where} "
+            f"LIMIT {COUNT_CAP + 1}) t",
+            params,
+        )
+        return cursor.fetchone()[0]
+
     def search(self, query, sort, limit, offset, key_from, key_to) -> EngineResult:
         match, match_params = self.condition(query)
         where = f"{match} AND {self.key} BETWEEN %s AND %s"
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {self.source} WHERE {where} "
-                f"LIMIT {COUNT_CAP + 1}) t",
-                [*match_params, key_from, key_to],
-            )
-            count = cursor.fetchone()[0]
+            count = self.count(cursor, where, [*match_params, key_from, key_to])
             if sort == "relevance" and self.ranks_in_index:
                 # The index hands out matches best first: no window, and no second sort
                 # key (which would make the planner sort every match itself).
@@ -183,6 +186,20 @@ class PostgresBackend(Engine):
     @property
     def ranks_in_index(self) -> bool:
         return uses_rum()
+
+    def count(self, cursor, where: str, params: list) -> int:
+        if not uses_rum():
+            return super().count(cursor, where, params)
+        # The planner expects a common word's matches to be cheaper to find by reading
+        # the table, but every row's vector must then be read and, for a phrase, its
+        # positions checked; the RUM index has both (100k articles: a phrase 211 -> 127
+        # ms, a word in 99 % of them 86 -> 57 ms).
+        with transaction.atomic():
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            try:
+                return super().count(cursor, where, params)
+            finally:  # inside a caller's transaction too, only for this statement
+                cursor.execute("RESET enable_seqscan")
 
     @property
     def rank(self) -> str:
