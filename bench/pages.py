@@ -127,6 +127,18 @@ def server_env(args, workdir: Path) -> dict:
     return env
 
 
+def shell_json(env: dict, script: str) -> dict:
+    """Run a script in `shinbun manage shell` on the bench database; its last line is JSON."""
+    out = subprocess.run(
+        [sys.executable, "-m", "shinbun", "manage", "shell", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def pick_targets(args, env: dict) -> tuple[dict, dict]:
     """The article, section and database facts, read through Django with the server's env."""
     script = (
@@ -140,14 +152,7 @@ def pick_targets(args, env: dict) -> tuple[dict, dict]:
         "print(json.dumps({'article': article, 'section': section,"
         " 'articles': Article.objects.count(), 'vendor': connection.vendor}))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-m", "shinbun", "manage", "shell", "-c", script],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    facts = json.loads(out.strip().splitlines()[-1])
+    facts = shell_json(env, script)
     paths = {
         "bare": "/_bench/bare/",
         "article": f"/articles/{facts['article']}/",
@@ -188,14 +193,7 @@ print(json.dumps({"article": paid.values_list("id", flat=True)[0], "cookies": co
 
 def member_targets(env: dict) -> tuple[dict, dict]:
     """Paths and cookies of the member pages (see --members)."""
-    out = subprocess.run(
-        [sys.executable, "-m", "shinbun", "manage", "shell", "-c", MEMBERS],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    facts = json.loads(out.strip().splitlines()[-1])
+    facts = shell_json(env, MEMBERS)
     path = f"/articles/{facts['article']}/"
     paths = {"member-anon": path, "member-paid": path, "member-free": path}
     cookies = {"member-paid": facts["cookies"]["paid"], "member-free": facts["cookies"]["free"]}
