@@ -20,12 +20,10 @@ common.
   with what was indexed since) for the candidates of recommend.py.
 """
 
-import math
 import random
 from collections import Counter
 
 import numpy as np
-from django.db import transaction
 from django.db.models import Max
 
 from shinbun.search.models import SearchDocument, TopicModel
@@ -50,6 +48,16 @@ def features(title: str, body: str) -> Counter:
     return counts
 
 
+def weighted(
+    counts: Counter, index: dict[str, int], idf: np.ndarray
+) -> tuple[list[int], np.ndarray]:
+    """The vocabulary columns of an article's known terms and their (1 + ln tf) x idf
+    weights (idf here is the model's: the square root of the usual one)."""
+    columns = [index[term] for term in counts if term in index]
+    tfs = np.array([counts[term] for term in counts if term in index], dtype=np.float32)
+    return columns, (1 + np.log(tfs)) * idf[columns]
+
+
 class Space:
     """A TopicModel loaded for projecting."""
 
@@ -63,16 +71,10 @@ class Space:
 
     def project(self, counts: Counter) -> np.ndarray | None:
         """The unit topic vector of an article's feature counts, or None (no known term)."""
-        rows, weights = [], []
-        for term, tf in counts.items():
-            i = self.index.get(term)
-            if i is not None:
-                rows.append(i)
-                weights.append((1 + math.log(tf)) * self.idf[i])
-        if not rows:
+        columns, weights = weighted(counts, self.index, self.idf)
+        if not columns:
             return None
-        weights = np.asarray(weights, dtype=np.float32)
-        vector = weights @ self.projection[rows]  # the weights' norm cancels out below
+        vector = weights @ self.projection[columns]  # the weights' norm cancels out below
         norm = float(np.linalg.norm(vector))
         return vector / norm if norm else None
 
@@ -137,31 +139,29 @@ def fit(sample_size: int = FIT_SAMPLE, seed: int = SEED, progress=None) -> Topic
     index = {term: i for i, term in enumerate(vocabulary)}
     idf = np.sqrt(
         np.log((1 + len(sample)) / (1 + np.array([df[t] for t in vocabulary], dtype=float))) + 1
-    )
+    ).astype(np.float32)  # as stored, so the fit weighs as projection will
     del df
+    # The sample is read a second time rather than kept: its features (every token and
+    # pair) would take gigabytes at FIT_SAMPLE articles.
     rows, columns, values = [], [], []
     for row, document in enumerate(_documents(sample)):
-        counts = features(document.title, document.body)
-        entries = [(index[t], (1 + math.log(tf))) for t, tf in counts.items() if t in index]
-        weights = np.array([w * idf[i] for i, w in entries])
-        norm = np.linalg.norm(weights) or 1.0
-        rows += [row] * len(entries)
-        columns += [i for i, _ in entries]
-        values += list(weights / norm)
+        found, weights = weighted(features(document.title, document.body), index, idf)
+        rows += [row] * len(found)
+        columns += found
+        values += list(weights / (np.linalg.norm(weights) or 1.0))
     matrix = sparse.csr_matrix(
         (np.array(values), (np.array(rows), np.array(columns))),
         shape=(len(sample), len(vocabulary)),
     )
     components = _truncated_svd(matrix, DIMENSIONS, seed)
-    with transaction.atomic():
-        model = TopicModel.objects.create(
-            documents=len(sample),
-            archive=len(pks),
-            dimensions=len(components),  # fewer than DIMENSIONS on a tiny archive
-            vocabulary=vocabulary,
-            idf=idf.astype(np.float32).tobytes(),
-            projection=np.ascontiguousarray(components.T, dtype=np.float32).tobytes(),
-        )
+    model = TopicModel.objects.create(
+        documents=len(sample),
+        archive=len(pks),
+        dimensions=len(components),  # fewer than DIMENSIONS on a tiny archive
+        vocabulary=vocabulary,
+        idf=idf.tobytes(),
+        projection=np.ascontiguousarray(components.T, dtype=np.float32).tobytes(),
+    )
     project_all(model, progress=progress)
     return model
 
