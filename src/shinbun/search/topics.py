@@ -105,10 +105,10 @@ def assign(documents: list[SearchDocument], space: Space | None = None) -> None:
 # Fitting --------------------------------------------------------------------------
 
 
-def _documents(pks, fields=("title", "body"), batch: int = 2000):
+def _documents(pks, batch: int = 2000):
     for start in range(0, len(pks), batch):
         chunk = pks[start : start + batch]
-        yield from SearchDocument.objects.filter(pk__in=chunk).only(*fields).order_by("pk")
+        yield from SearchDocument.objects.filter(pk__in=chunk).only("title", "body").order_by("pk")
 
 
 def is_due() -> bool:
