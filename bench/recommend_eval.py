@@ -63,18 +63,19 @@ def main() -> int:
             short += 1
         same = sum(category[p.article_id] == category[article_id] for p in picks)
         precisions.append(same / recommend.COUNT)
-        for pick in picks:
-            if pick.article_id not in documents:
-                documents[pick.article_id] = SearchDocument.objects.get(pk=pick.article_id)
-        if _has_near_duplicates([documents[p.article_id].terms for p in picks]):
+        for pk in [article_id, *(p.article_id for p in picks)]:
+            if pk not in documents:
+                documents[pk] = SearchDocument.objects.get(pk=pk)
+        if _has_near_duplicates([documents[article_id], *(documents[p.article_id] for p in picks)]):
             duplicate_lists += 1
     timings.sort()
     print(f"articles evaluated: {len(ids)}")
     print(f"P@5: {statistics.mean(precisions):.4f}")
     print(f"lists shorter than 5: {short}")
     print(
-        "lists with a near-duplicate pair ((1 + log tf) x idf cosine >= "
-        f"{recommend.NEAR_DUPLICATE}): {duplicate_lists}"
+        "lists with a near-duplicate pair, the article included ((1 + log tf) x idf "
+        f"cosine >= {recommend.NEAR_DUPLICATE} or Jaccard of {recommend.SHINGLE}-word "
+        f"shingles >= {recommend.SHINGLE_DUPLICATE}): {duplicate_lists}"
     )
     print(
         f"time per article: p50 {timings[len(timings) // 2] * 1000:.1f} ms, "
@@ -83,16 +84,26 @@ def main() -> int:
     return 0
 
 
-def _has_near_duplicates(term_maps) -> bool:
+def _has_near_duplicates(documents) -> bool:
+    """Whether any two of the article and its picks are near-duplicates by either rule."""
     from shinbun.search.indexing import document_frequencies
-    from shinbun.search.recommend import NEAR_DUPLICATE, _vector, cosine
+    from shinbun.search.recommend import (
+        NEAR_DUPLICATE,
+        SHINGLE_DUPLICATE,
+        _vector,
+        cosine,
+        jaccard,
+        shingles,
+    )
 
-    df, total = document_frequencies(f for terms in term_maps for f in terms)
-    vectors = [_vector(terms, df, total) for terms in term_maps]
+    df, total = document_frequencies(f for d in documents for f in d.terms)
+    vectors = [_vector(d.terms, df, total) for d in documents]
+    texts = [shingles(d.title, d.body, d.terms) for d in documents]
     return any(
         cosine(vectors[i], vectors[j]) >= NEAR_DUPLICATE
-        for i in range(len(vectors))
-        for j in range(i + 1, len(vectors))
+        or jaccard(texts[i], texts[j]) >= SHINGLE_DUPLICATE
+        for i in range(len(documents))
+        for j in range(i + 1, len(documents))
     )
 
 

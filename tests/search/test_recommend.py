@@ -142,6 +142,37 @@ def test_the_article_itself_and_its_copies_are_never_recommended(archive, make, 
     assert source.terms == SearchDocument.objects.get(pk=copy.pk).terms
 
 
+def test_a_story_sent_again_with_more_around_it_is_a_near_duplicate(archive, make, index):
+    """The vectors of a copy with extra paragraphs can differ enough to pass the cosine
+    rule; the shared running text (shingles) still marks it as the same story."""
+    from shinbun.newsroom.models import Article
+
+    original = next(pk for pk, kind in archive.items() if kind == "phones")
+    article = Article.objects.get(pk=original)
+    unused = [s for s in POOLS["phones"] if s not in article.headline + article.lead]
+    unused = [s for s in unused if s not in article.body_source][:4]
+    longer = make.article(
+        headline=article.headline,
+        lead=article.lead,
+        body_source=article.body_source + "\n\n" + "。\n\n".join(unused) + "。",
+    )
+    index(longer)
+    a, b = (SearchDocument.objects.get(pk=pk) for pk in (original, longer.pk))
+    df, total = recommend.document_frequencies([*a.terms, *b.terms])
+    vectors = [recommend._vector(d.terms, df, total) for d in (a, b)]
+    assert recommend.cosine(*vectors) < recommend.NEAR_DUPLICATE  # the vectors miss it
+    assert (
+        recommend.jaccard(
+            recommend.shingles(a.title, a.body, a.terms),
+            recommend.shingles(b.title, b.body, b.terms),
+        )
+        >= recommend.SHINGLE_DUPLICATE
+    )
+    for article_id, other in ((original, longer.pk), (longer.pk, original)):
+        ids = [p.article_id for p in recommend.recommend(article_id)]
+        assert other not in ids and len(ids) == recommend.COUNT
+
+
 def test_fit_command_refits_only_when_due(archive, small_archives_get_topics):
     out = StringIO()
     call_command("fit_topics", if_due=True, stdout=out, verbosity=0)

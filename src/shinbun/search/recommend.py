@@ -14,8 +14,11 @@ article's own terms. No editor is involved.
    agree on), times a freshness prior (1 + 0.1 x 2^(-age / 1 year)), a tie-breaker among
    similar scores. P@5 on the livedoor corpus: 0.84 by words alone, 0.92 with topics
    (docs/RECOMMENDATIONS.md).
-4. Select: never the article itself, never a near-duplicate of it or of another pick
-   (cosine >= NEAR_DUPLICATE: the same story reworded or sent again); up to COUNT.
+4. Select: never the article itself, never a near-duplicate of it or of another pick,
+   up to COUNT. Near-duplicates are the same story reworded or sent again: a cosine of
+   the content-word vectors >= NEAR_DUPLICATE, or the same running text, which the
+   vectors can miss when one copy has more around it: Jaccard >= SHINGLE_DUPLICATE of
+   the sets of SHINGLE consecutive content words (docs/RECOMMENDATIONS.md).
 
 The result is stored (Recommendation rows); pages only read it.
 """
@@ -43,6 +46,7 @@ POSTINGS_PER_TERM = 2000
 CANDIDATES = 200
 MAX_DF_SHARE = 0.1  # words in more than 10 % of articles say little about relatedness
 NEAR_DUPLICATE = 0.9
+SHINGLE, SHINGLE_DUPLICATE = 5, 0.5
 MIN_SIMILARITY = 0.05
 FRESHNESS_WEIGHT, FRESHNESS_HALF_LIFE_DAYS = 0.1, 365.0
 WORDS_WEIGHT, TOPIC_WEIGHT = 0.3, 0.7
@@ -64,6 +68,18 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     if not dot:
         return 0.0
     return dot / math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
+
+
+def shingles(title: str, body: str, terms: dict[str, int]) -> set[int]:
+    """Hashes of every SHINGLE consecutive content words of a stored document (its
+    tokens that are among its content-word terms)."""
+    words = [form for form in f"{title} {body}".split() if form in terms]
+    return {hash(tuple(words[i : i + SHINGLE])) for i in range(len(words) - SHINGLE + 1)}
+
+
+def jaccard(a: set, b: set) -> float:
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared) if shared else 0.0
 
 
 def _vector(terms: dict[str, int], df: dict[str, int], total: int) -> dict[str, float]:
@@ -148,20 +164,33 @@ def recommend(article_id: int) -> list[Scored]:
         freshness = 1 + FRESHNESS_WEIGHT * 0.5 ** (age / FRESHNESS_HALF_LIFE_DAYS)
         ranked.append((score * freshness, candidate))
     ranked.sort(key=lambda item: item[0], reverse=True)
-    # Near-duplicates among the picks: full vectors for the few that can be picked.
-    head = ranked[: COUNT * 4]
-    head_df, _ = document_frequencies(f for _, c in head for f in c.terms)
-    picks: list[tuple[Scored, dict]] = []
-    for score, candidate in head:
-        vector = _vector(candidate.terms, head_df, total)
-        if cosine(vector, query) >= NEAR_DUPLICATE or any(
-            cosine(vector, other) >= NEAR_DUPLICATE for _, other in picks
-        ):
-            continue  # the article's own story again (exactly, with today's idf), or a pick's
-        picks.append((Scored(candidate.article_id, candidate.sort_key, score), vector))
-        if len(picks) == COUNT:
-            break
-    return [scored for scored, _ in picks]
+    # Near-duplicates: full vectors and the running text of the candidates, read for a
+    # few at a time (most lists are filled from the first few).
+    own = shingles(document.title, document.body, document.terms)
+    picks: list[tuple[Scored, dict, set]] = []
+    for start in range(0, len(ranked), COUNT * 4):
+        head = ranked[start : start + COUNT * 4]
+        head_df, _ = document_frequencies(f for _, c in head for f in c.terms)
+        texts = {
+            pk: (title, body)
+            for pk, title, body in SearchDocument.objects.filter(
+                pk__in=[c.pk for _, c in head]
+            ).values_list("pk", "title", "body")
+        }
+        for score, candidate in head:
+            vector = _vector(candidate.terms, head_df, total)
+            text = shingles(*texts.get(candidate.pk, ("", "")), candidate.terms)
+            if cosine(vector, query) >= NEAR_DUPLICATE or jaccard(text, own) >= SHINGLE_DUPLICATE:
+                continue  # the article's own story again (exactly, with today's idf)
+            if any(
+                cosine(vector, other) >= NEAR_DUPLICATE or jaccard(text, seen) >= SHINGLE_DUPLICATE
+                for _, other, seen in picks
+            ):
+                continue  # a pick's story again
+            picks.append((Scored(candidate.article_id, candidate.sort_key, score), vector, text))
+            if len(picks) == COUNT:
+                return [scored for scored, _, _ in picks]
+    return [scored for scored, _, _ in picks]
 
 
 def store_recommendations(article_id: int) -> list[int]:
