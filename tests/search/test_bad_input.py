@@ -5,11 +5,14 @@ quotes, stop words, emoji, control characters and very long strings. Run on SQLi
 on PostgreSQL, this covers both backends.
 """
 
+from unittest import mock
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from shinbun.search import services
+from shinbun.search import backends, services
+from tests.search.conftest import ON_POSTGRES
 
 SYNTAX = [
     '"',
@@ -172,6 +175,17 @@ def test_any_query_with_any_parameters_answers(visitor, archive, q, extra):
 def test_relevance_sort_on_any_query(visitor, archive, q):
     check_page(visitor, q, sort="relevance")
     check_api(visitor, q, sort="relevance")
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's plan for common words")
+@settings(max_examples=60)
+@given(q=queries, extra=params, sort=st.sampled_from(["newest", "relevance"]))
+def test_any_query_answers_when_every_word_counts_as_common(visitor, archive, q, extra, sort):
+    """PostgresBackend answers queries made only of common words another way (estimated
+    counts, the newest rows first); with the threshold below zero every query does."""
+    with mock.patch.object(backends.PostgresBackend, "narrow", -1):
+        check_page(visitor, q, **{"sort": sort, **extra})
+        check_api(visitor, q, **{"sort": sort, **extra})
 
 
 def test_syntax_is_text_not_operators(visitor, archive):
