@@ -21,6 +21,7 @@ MAX_OFFSET = 10_000
 SNIPPET_CHARS = 120
 _MIN_KEY, _MAX_KEY = 0, 2**62
 _SLUG = re.compile(r"[-\w]{1,100}")
+_SENTENCE = re.compile(r"[^。！？\n]+[。！？]*")
 
 
 @dataclass
@@ -119,7 +120,12 @@ def search(
             "sort_key", "article_id"
         )
     )
-    articles = Article.objects.published().select_related("section").in_bulk(ids.values())
+    articles = (
+        Article.objects.published()
+        .select_related("section")
+        .defer("body_source")  # the stored blocks serve snippets
+        .in_bulk(ids.values())
+    )
     for key in result.sort_keys:
         article = articles.get(ids.get(key))
         if article is None:
@@ -151,12 +157,12 @@ def make_snippet(article: Article, reader, words: set[str]) -> SafeString:
         snippet = _window(text, min(found), words)
         if snippet is not None:
             return snippet
-    offset = 0
-    for paragraph in text.split("\n"):
-        first = next((t for t in analyze_normalized(paragraph) if t.form in words), None)
+    # Sentence by sentence: the first match of a common word is usually in the first
+    # sentence or two, and a paragraph can be long.
+    for sentence in _SENTENCE.finditer(text):
+        first = next((t for t in analyze_normalized(sentence.group()) if t.form in words), None)
         if first is not None:
-            return _window(text, offset + first.start, words, force=True)
-        offset += len(paragraph) + 1
+            return _window(text, sentence.start() + first.start, words, force=True)
     return mark_safe(escape(text[:SNIPPET_CHARS]))
 
 
