@@ -218,18 +218,19 @@ class _Matrix:
         if latest is None:
             return
         new_ids, new_vectors = [], []
-        for pk, topic in changed.values_list("pk", "topic").iterator(chunk_size=5000):
-            vector = np.frombuffer(bytes(topic), dtype=np.float32)
+        for pk, topic in changed.values_list("pk", "topic").iterator(chunk_size=20000):
             row = self.rows.get(pk)
             if row is None:
                 self.rows[pk] = len(self.rows)
                 new_ids.append(pk)
-                new_vectors.append(vector)
+                new_vectors.append(topic)
             else:
-                self.vectors[row] = vector
+                self.vectors[row] = np.frombuffer(topic, dtype=np.float32)
         if new_ids:
+            # One buffer for all new rows (a million small arrays took seconds).
+            joined = bytearray(b"".join(new_vectors))  # writable: corrections land in place
+            added = np.frombuffer(joined, dtype=np.float32).reshape(len(new_ids), -1)
             self.ids = np.concatenate([self.ids, np.asarray(new_ids, dtype=np.int64)])
-            added = np.vstack(new_vectors)
             self.vectors = added if self.vectors is None else np.vstack([self.vectors, added])
         self.seen = latest
 
