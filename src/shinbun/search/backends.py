@@ -15,13 +15,12 @@ match); both backends rank only within the newest matches (RELEVANCE_WINDOW on S
 PostgresBackend.window on PostgreSQL), which for news is what a reader means by
 relevant.
 
-PostgreSQL's indexes cannot stop early: a GIN or RUM scan, even under a LIMIT, reads
-the whole posting list of every word (about 0.2 µs a posting), which at 1,000,000
-articles is 200 ms for a word in most of them. So PostgresBackend plans each query
-from the words' exact document frequencies (TermStat): a query with a word in at most
-``narrow`` articles goes to the index as before; a query made only of common words is
-answered from the newest rows down (the sort_key btree, which does stop early) - see
-PostgresBackend.search.
+Queries made only of common words (each in more than Engine.narrow articles, by the
+exact document frequencies of TermStat) are planned differently: the count is
+estimated from the newest matches (Engine.estimate). PostgreSQL needs this most: its
+indexes cannot stop early, and a GIN or RUM scan, even under a LIMIT, reads the whole
+posting list of every word (~0.2 µs a posting, 200 ms for a word in most of 1,000,000
+articles), while walking the sort_key btree down stops after a page.
 """
 
 from dataclasses import dataclass
@@ -55,15 +54,23 @@ class IndexEntry:
 
 
 class Engine:
-    """The search flow both engines share: count (capped), then one page newest-first,
-    or ranked within the newest RELEVANCE_WINDOW matches. An engine names its table,
-    its time-ordered key column, its match condition and its ranking."""
+    """The search flow both engines share. An engine names its table, its time-ordered
+    key column, its match condition and its ranking.
+
+    Planning by the words' exact document frequencies (TermStat): when some searched
+    word is in at most ``narrow`` articles, the matches are counted (up to COUNT_CAP).
+    When every word is more common than that, the count is estimated from how densely
+    the ``probe`` newest matches lie, and counted only if the estimate stays under
+    ``narrow``: counting 10,000 phrase matches, or on PostgreSQL reading whole posting
+    lists, is what made common queries slow. Newest first is then one walk down the
+    key; relevance ranks within the newest matches (``ranked``)."""
 
     source: str  # table searched
     key: str  # the time-ordered key column
     rank: str  # ORDER BY expression for relevance (best first)
     rank_uses_match = False  # whether `rank` takes the match parameters again
-    ranks_in_index = False  # whether the index itself returns matches best first
+    narrow = 3 * COUNT_CAP  # a word in at most this many articles: count the matches
+    probe = 20  # the newest matches that tell how dense the matches are
 
     def condition(self, query: ParsedQuery) -> tuple[str, list]:
         raise NotImplementedError
@@ -77,34 +84,101 @@ class Engine:
         return cursor.fetchone()[0]
 
     def search(self, query, sort, limit, offset, key_from, key_to) -> EngineResult:
+        from shinbun.search.indexing import document_frequencies
+
+        df, total = document_frequencies(
+            form for phrase in query.include + query.exclude for form in phrase
+        )
+        rarest = min(df.get(form, 0) for phrase in query.include for form in phrase)
         match, match_params = self.condition(query)
-        where = f"{match} AND {self.key} BETWEEN %s AND %s"
+        plan = Plan(f"{match} AND {self.key} BETWEEN %s AND %s", match_params, key_from, key_to, df)
         with connection.cursor() as cursor:
-            count = self.count(cursor, where, [*match_params, key_from, key_to])
-            if sort == "relevance" and self.ranks_in_index:
-                # The index hands out matches best first: no window, and no second sort
-                # key (which would make the planner sort every match itself).
-                floor, order, order_params = key_from, self.rank, match_params
-            elif sort == "relevance":
-                floor = key_from
-                if count > RELEVANCE_WINDOW:
-                    cursor.execute(
-                        f"SELECT {self.key} FROM {self.source} WHERE {where} "
-                        f"ORDER BY {self.key} DESC LIMIT 1 OFFSET {RELEVANCE_WINDOW - 1}",
-                        [*match_params, key_from, key_to],
-                    )
-                    floor = cursor.fetchone()[0]
-                order = f"{self.rank}, {self.key} DESC"
-                order_params = match_params if self.rank_uses_match else []
+            if rarest > self.narrow:
+                count = self.estimate(cursor, plan, total)
             else:
-                floor, order, order_params = key_from, f"{self.key} DESC", []
-            cursor.execute(
-                f"SELECT {self.key} FROM {self.source} WHERE {where} "
-                f"ORDER BY {order} LIMIT %s OFFSET %s",
-                [*match_params, floor, key_to, *order_params, limit, offset],
-            )
-            keys = [row[0] for row in cursor.fetchall()]
+                count = self.count(cursor, plan.where, plan.params)
+            newest = plan.newest
+            if sort == "relevance":
+                keys = self.ranked(cursor, plan, count, limit, offset)
+            elif newest is not None and (plan.complete or offset + limit <= len(newest)):
+                keys = newest[offset : offset + limit]
+            else:
+                cursor.execute(
+                    f"SELECT {self.key} FROM {self.source} WHERE {plan.where} "
+                    f"ORDER BY {self.key} DESC LIMIT %s OFFSET %s",
+                    [*plan.params, limit, offset],
+                )
+                keys = [row[0] for row in cursor.fetchall()]
         return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
+
+    def estimate(self, cursor, plan: "Plan", total: int) -> int:
+        """The count of a query of common words: COUNT_CAP + 1 (「10000件以上」) when the
+        newest matches are dense enough for ``narrow`` matches in the range, else exact.
+        Notes the newest matches and their density on the plan."""
+        cursor.execute(
+            f"SELECT {self.key} FROM {self.source} WHERE {plan.where} "
+            f"ORDER BY {self.key} DESC LIMIT %s",
+            [*plan.params, self.probe],
+        )
+        plan.newest = [row[0] for row in cursor.fetchall()]
+        if len(plan.newest) < self.probe:  # the walk went through the whole range
+            plan.density, plan.complete = 1.0, True
+            return len(plan.newest)
+        plan.density = self.probe / _documents_between(cursor, plan.newest[-1], plan.key_to)
+        if plan.key_from <= 0 and plan.key_to >= 2**62:
+            in_range = total
+        else:
+            in_range = _documents_between(cursor, plan.key_from, plan.key_to)
+        if plan.density * in_range >= self.narrow:
+            return COUNT_CAP + 1
+        return self.count(cursor, plan.where, plan.params)
+
+    def ranked(self, cursor, plan: "Plan", count: int, limit: int, offset: int) -> list[int]:
+        """One page by relevance, ranked within the newest RELEVANCE_WINDOW matches."""
+        floor = plan.key_from
+        if count > RELEVANCE_WINDOW:
+            cursor.execute(
+                f"SELECT {self.key} FROM {self.source} WHERE {plan.where} "
+                f"ORDER BY {self.key} DESC LIMIT 1 OFFSET {RELEVANCE_WINDOW - 1}",
+                plan.params,
+            )
+            row = cursor.fetchone()  # none when an estimated count overshot
+            floor = row[0] if row else floor
+        cursor.execute(
+            f"SELECT {self.key} FROM {self.source} WHERE {plan.where} "
+            f"ORDER BY {self.rank}, {self.key} DESC LIMIT %s OFFSET %s",
+            [*plan.match_params, floor, plan.key_to, *self.rank_params(plan), limit, offset],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+    def rank_params(self, plan: "Plan") -> list:
+        return plan.match_params if self.rank_uses_match else []
+
+
+@dataclass
+class Plan:
+    """One search as the engine runs it."""
+
+    where: str  # the match and the key range
+    match_params: list
+    key_from: int
+    key_to: int
+    df: dict[str, int]  # document frequencies of the searched words
+    newest: list[int] | None = None  # the newest matches, when probed
+    density: float | None = None  # matches per article near the newest ones
+    complete: bool = False  # the probe found every match
+
+    @property
+    def params(self) -> list:
+        return [*self.match_params, self.key_from, self.key_to]
+
+
+def _documents_between(cursor, low: int, high: int) -> int:
+    cursor.execute(
+        "SELECT count(*) FROM search_searchdocument WHERE sort_key BETWEEN %s AND %s",
+        [low, high],
+    )
+    return cursor.fetchone()[0]
 
 
 class SQLiteBackend(Engine):
@@ -192,86 +266,37 @@ class PostgresBackend(Engine):
     key = "sort_key"
     rank_uses_match = True
 
-    @property
-    def ranks_in_index(self) -> bool:
-        return uses_rum()
-
-    # Planning (module docstring). Costs measured at 100,000 articles with RUM: the index
-    # reads ~0.2 µs per posting; reading a row's vector in sort_key order ~20 µs.
-    narrow = 3 * COUNT_CAP  # a word in at most this many articles: the index does it all
-    probe = 20  # the newest matches that tell how dense the matches are
     window = 1_000  # relevance among common words ranks the newest this many matches
+    # Measured at 100,000 articles with RUM: the index reads ~0.2 µs per posting; a row's
+    # vector read in sort_key order costs ~20 µs.
     posting_cost, row_cost = 0.2, 20.0
 
-    def search(self, query, sort, limit, offset, key_from, key_to) -> EngineResult:
-        from shinbun.search.indexing import document_frequencies
-
-        forms = {form for phrase in query.include + query.exclude for form in phrase}
-        df, total = document_frequencies(forms)
-        rarest = min(df.get(form, 0) for phrase in query.include for form in phrase)
-        if rarest <= self.narrow:
-            return super().search(query, sort, limit, offset, key_from, key_to)
-        return self._common(query, sort, limit, offset, key_from, key_to, df, total)
-
-    def _common(self, query, sort, limit, offset, key_from, key_to, df, total) -> EngineResult:
-        """Every searched word is in over ``narrow`` articles. The newest matches come
-        from walking sort_key down; the count is estimated from how densely they come
-        (exact below ``narrow``); relevance ranks the newest ``window`` matches, or lets
-        the index rank when reading its posting lists would cost less."""
-        match, match_params = self.condition(query)
-        where = f"{match} AND sort_key BETWEEN %s AND %s"
-        params = [*match_params, key_from, key_to]
-        matches = f"SELECT sort_key, tsv FROM {self.source} WHERE {where} ORDER BY sort_key DESC"
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT sort_key FROM ({matches} LIMIT %s) m", [*params, self.probe])
-            newest = [row[0] for row in cursor.fetchall()]
-            everything = len(newest) < self.probe  # the walk went through the whole range
-            if everything:
-                count, density = len(newest), 1.0
-            else:
-                density = self.probe / self._rows_between(cursor, newest[-1], key_to)
-                if key_from <= 0 and key_to >= 2**62:
-                    in_range = total
-                else:
-                    in_range = self._rows_between(cursor, key_from, key_to)
-                if density * in_range >= self.narrow:
-                    count = COUNT_CAP + 1  # shown as 「10000件以上」
-                else:
-                    count = self.count(cursor, where, params)
-            rank_params = match_params if self.rank_uses_match else []
-            if sort != "relevance" and (everything or offset + limit <= len(newest)):
-                keys = newest[offset : offset + limit]
-            elif sort != "relevance":
-                cursor.execute(
-                    f"SELECT sort_key FROM ({matches} LIMIT %s OFFSET %s) m",
-                    [*params, limit, offset],
-                )
-                keys = [row[0] for row in cursor.fetchall()]
-            elif (
-                self.ranks_in_index
-                and sum(df.values()) * self.posting_cost
-                < max(self.window, offset + limit) / density * self.row_cost
-            ):
-                cursor.execute(
-                    f"SELECT sort_key FROM {self.source} WHERE {where} "
-                    f"ORDER BY {self.rank} LIMIT %s OFFSET %s",
-                    [*params, *rank_params, limit, offset],
-                )
-                keys = [row[0] for row in cursor.fetchall()]
-            else:
-                cursor.execute(
-                    f"SELECT sort_key FROM ({matches} LIMIT %s) w "
-                    f"ORDER BY {self.rank}, sort_key DESC LIMIT %s OFFSET %s",
-                    [*params, max(self.window, offset + limit), *rank_params, limit, offset],
-                )
-                keys = [row[0] for row in cursor.fetchall()]
-        return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
-
-    def _rows_between(self, cursor, low: int, high: int) -> int:
-        cursor.execute(
-            f"SELECT count(*) FROM {self.source} WHERE sort_key BETWEEN %s AND %s", [low, high]
-        )
-        return cursor.fetchone()[0]
+    def ranked(self, cursor, plan: Plan, count: int, limit: int, offset: int) -> list[int]:
+        """RUM ranks every match in the index, reading the words' whole posting lists.
+        For common words, ranking the newest ``window`` matches (walking the key down,
+        reading each row's vector) is cheaper unless the matches are sparse."""
+        window = max(self.window, offset + limit)
+        if plan.density is not None and (
+            not uses_rum()
+            or window / plan.density * self.row_cost <= sum(plan.df.values()) * self.posting_cost
+        ):
+            cursor.execute(
+                f"SELECT sort_key FROM (SELECT sort_key, tsv FROM {self.source} "
+                f"WHERE {plan.where} ORDER BY sort_key DESC LIMIT %s) w "
+                f"ORDER BY {self.rank}, sort_key DESC LIMIT %s OFFSET %s",
+                [*plan.params, window, *self.rank_params(plan), limit, offset],
+            )
+        elif uses_rum():
+            # The index hands out matches best first: no second sort key (which would
+            # make the planner sort every match itself).
+            cursor.execute(
+                f"SELECT sort_key FROM {self.source} WHERE {plan.where} "
+                f"ORDER BY {self.rank} LIMIT %s OFFSET %s",
+                [*plan.params, *self.rank_params(plan), limit, offset],
+            )
+        else:
+            return super().ranked(cursor, plan, count, limit, offset)
+        return [row[0] for row in cursor.fetchall()]
 
     def count(self, cursor, where: str, params: list) -> int:
         if not uses_rum():
