@@ -11,7 +11,7 @@ from django.utils import timezone
 from shinbun.newsroom import publishing
 from shinbun.newsroom.models import Article
 from shinbun.search import backends, services
-from shinbun.search.models import SearchDocument
+from shinbun.search.models import SearchDocument, TermStat
 from tests.search.conftest import ON_POSTGRES
 
 CHANNELS = ["service", "page", "api"]
@@ -516,3 +516,31 @@ def test_relevance_among_common_words_ranks_the_newest_matches(ranked, common_wo
         monkeypatch.setattr(backends.PostgresBackend, "posting_cost", 0.0)
         first = services.search("円安", sort="relevance", limit=1)
         assert [h.article.pk for h in first.hits] == [about]
+
+
+def test_a_rare_filter_makes_a_common_word_query_counted_exactly(
+    many, make, index, common_words, monkeypatch
+):
+    sport = make.section(slug="sport", name="スポーツ")
+    newest = make.article(headline="選挙と野球", section=sport, published_at=timezone.now())
+    index(newest)
+    monkeypatch.setattr(backends.Engine, "narrow", 2)  # 選挙 is in 8 articles, sport in 1
+    monkeypatch.setattr(backends.Engine, "probe", 1)
+    page = services.search("選挙", services.Filters(section="sport"))
+    # The one match is also the newest article: judged by density alone it would look
+    # like every article matched.
+    assert (page.count, page.count_capped) == (1, False)
+    assert [h.article.pk for h in page.hits] == [newest.pk]
+
+
+def test_facet_frequencies_are_kept_in_step(make, index):
+    def df(marker):
+        return TermStat.objects.filter(form=marker).values_list("df", flat=True).first()
+
+    sport = make.section(slug="sport", name="スポーツ")
+    first, second = (make.article(headline=f"野球{n}", section=sport) for n in range(2))
+    index(first, second)
+    assert df(f"zzsec{sport.pk}") == 2
+    Article.objects.filter(pk=first.pk).update(status=Article.Status.DRAFT)
+    index(first)
+    assert df(f"zzsec{sport.pk}") == 1

@@ -87,9 +87,10 @@ class Engine:
         from shinbun.search.indexing import document_frequencies
 
         df, total = document_frequencies(
-            form for phrase in query.include + query.exclude for form in phrase
+            [form for phrase in query.include + query.exclude for form in phrase] + query.facets
         )
-        rarest = min(df.get(form, 0) for phrase in query.include for form in phrase)
+        required = [form for phrase in query.include for form in phrase] + query.facets
+        rarest = min(df.get(form, 0) for form in required)
         match, match_params = self.condition(query)
         plan = Plan(f"{match} AND {self.key} BETWEEN %s AND %s", match_params, key_from, key_to, df)
         with connection.cursor() as cursor:

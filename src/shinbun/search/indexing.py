@@ -63,8 +63,10 @@ def update_term_stats(added: list[SearchDocument], removed: list[SearchDocument]
     delta: Counter = Counter()
     for document in added:
         delta.update(document.terms.keys())
+        delta.update(set(document.facets.split()))
     for document in removed:
         delta.subtract(document.terms.keys())
+        delta.subtract(set(document.facets.split()))
     delta[TermStat.TOTAL] = len(added) - len(removed)
     rows = sorted((form, n) for form, n in delta.items() if n)
     if not rows:

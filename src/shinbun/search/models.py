@@ -70,9 +70,10 @@ class ReindexState(models.Model):
 
 
 class TermStat(models.Model):
-    """How many indexed articles contain each content word (document frequency), kept
-    in step by indexing, so 自動検索 weighs words without scanning the index. The row
-    with the form TOTAL counts the indexed articles."""
+    """How many indexed articles contain each content word and each facet marker
+    (document frequency), kept in step by indexing, so 自動検索 weighs words and search
+    plans queries without scanning the index. The row with the form TOTAL counts the
+    indexed articles."""
 
     TOTAL = "__total__"  # analysis never produces underscores
 
