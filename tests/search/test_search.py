@@ -506,8 +506,7 @@ def test_relevance_among_common_words_ranks_the_newest_matches(ranked, common_wo
         passing,
     ]
     # The window holds only the newest match: the article all about 円安 is older.
-    monkeypatch.setattr(backends, "RELEVANCE_WINDOW", 1)
-    monkeypatch.setattr(backends.PostgresBackend, "window", 1)
+    monkeypatch.setattr(backends.Engine, "window", 1)
     monkeypatch.setattr(backends.PostgresBackend, "posting_cost", 1e9)  # the index: dearer
     first = services.search("円安", sort="relevance", limit=1)
     assert [h.article.pk for h in first.hits] == [passing]
@@ -544,3 +543,20 @@ def test_facet_frequencies_are_kept_in_step(make, index):
     Article.objects.filter(pk=first.pk).update(status=Article.Status.DRAFT)
     index(first)
     assert df(f"zzsec{sport.pk}") == 1
+
+
+def test_relevance_among_common_words_counts_phrases_in_the_stored_tokens(
+    make, index, common_words, monkeypatch
+):
+    """Queries of common words are ranked by BM25 over the stored tokens on SQLite
+    (FTS5's bm25 would first read every posting of the words) and by RUM's distance on
+    PostgreSQL: a headline match first, then more occurrences in less text."""
+    filler = "会場には多くの人が集まり、意見を交わした。" * 6
+    once = make.article(headline="地方の話題", lead=f"{filler}国民投票が話題になった。")
+    twice = make.article(headline="各地の声", lead="国民投票の準備。国民投票の日程。")
+    headline = make.article(headline="国民投票の行方", lead="日程が決まった。")
+    scattered = make.article(headline="国民の声", lead="投票の前に国民が集まった。")
+    index(once, twice, headline, scattered)
+    monkeypatch.setattr(backends.Engine, "probe", 1)
+    page = services.search('"国民投票"', sort="relevance")
+    assert [h.article.pk for h in page.hits] == [headline.pk, twice.pk, once.pk]
