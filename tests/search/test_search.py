@@ -560,3 +560,15 @@ def test_relevance_among_common_words_counts_phrases_in_the_stored_tokens(
     monkeypatch.setattr(backends.Engine, "probe", 1)
     page = services.search('"国民投票"', sort="relevance")
     assert [h.article.pk for h in page.hits] == [headline.pk, twice.pk, once.pk]
+
+
+def test_a_phrase_is_ranked_by_its_own_occurrences(make, index):
+    """Not by the index's order: RUM's in-index order for a phrase query can disagree
+    with its own distance (backends.PostgresBackend.ranked)."""
+    filler = "会場には多くの人が集まり、意見を交わした。" * 6
+    once = make.article(headline="地方の話題", lead=f"{filler}国民投票が話題になった。")
+    twice = make.article(headline="各地の声", lead="国民投票の準備。国民投票の日程。")
+    headline = make.article(headline="国民投票の行方", lead="日程が決まった。")
+    index(once, twice, headline)
+    page = services.search('"国民投票"', sort="relevance")
+    assert [h.article.pk for h in page.hits] == [headline.pk, twice.pk, once.pk]

@@ -24,6 +24,9 @@ class ParsedQuery:
     include: list[tuple[str, ...]] = field(default_factory=list)  # phrases (tuples of forms)
     exclude: list[tuple[str, ...]] = field(default_factory=list)
     facets: list[str] = field(default_factory=list)  # markers that must all be present
+    # Forms analysed as grammatical words (particles, auxiliaries): TermStat counts
+    # content words only, so it says nothing of how many articles hold these.
+    grammatical: set[str] = field(default_factory=set)
 
     @property
     def empty(self) -> bool:
@@ -45,9 +48,11 @@ def parse_query(raw: str) -> ParsedQuery:
             chunk = word[1:] if negated else word
         else:
             negated, chunk = bool(negated_quote), quoted
-        forms = tuple(token.form for token in analyze(chunk))
+        tokens = analyze(chunk)
+        forms = tuple(token.form for token in tokens)
         if not forms:
             continue
+        query.grammatical.update(token.form for token in tokens if not token.content)
         target = query.exclude if negated else query.include
         if forms not in target and len(query.include) + len(query.exclude) < MAX_TERMS:
             target.append(forms)
