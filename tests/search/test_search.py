@@ -507,7 +507,8 @@ def test_relevance_among_common_words_ranks_the_newest_matches(ranked, common_wo
     ]
     # The window holds only the newest match: the article all about 円安 is older.
     monkeypatch.setattr(backends.Engine, "window", 1)
-    monkeypatch.setattr(backends.PostgresBackend, "posting_cost", 1e9)  # the index: dearer
+    for engine in (backends.SQLiteBackend, backends.PostgresBackend):
+        monkeypatch.setattr(engine, "posting_cost", 1e9)  # the engine's ranking: dearer
     first = services.search("円安", sort="relevance", limit=1)
     assert [h.article.pk for h in first.hits] == [passing]
     # On PostgreSQL with RUM, unless reading the index is cheaper: it ranks every match.
@@ -551,6 +552,7 @@ def test_relevance_among_common_words_counts_phrases_in_the_stored_tokens(
     """Queries of common words are ranked by BM25 over the stored tokens on SQLite
     (FTS5's bm25 would first read every posting of the words) and by RUM's distance on
     PostgreSQL: a headline match first, then more occurrences in less text."""
+    monkeypatch.setattr(backends.SQLiteBackend, "posting_cost", 1e9)
     filler = "会場には多くの人が集まり、意見を交わした。" * 6
     once = make.article(headline="地方の話題", lead=f"{filler}国民投票が話題になった。")
     twice = make.article(headline="各地の声", lead="国民投票の準備。国民投票の日程。")
