@@ -338,27 +338,46 @@ class PostgresBackend(Engine):
     # Measured at 100,000 articles with RUM: the index reads ~0.2 µs per posting; a row's
     # vector read in sort_key order costs ~20 µs.
     posting_cost, row_cost = 0.2, 20.0
+    row_budget = 4_000  # rows walked to rank common words (~80 ms)
+    candidates = 100  # a phrase's best by its words, ranked again by the phrase
 
     def ranked(self, cursor, plan: Plan, count: int, limit: int, offset: int) -> list[int]:
         """RUM ranks every match in the index, reading the words' whole posting lists.
-        For common words, ranking the newest ``window`` matches (walking the key down,
-        reading each row's vector) is cheaper unless the matches are sparse. Phrases are
-        always ranked row by row: RUM's in-index order for a phrase query is not the
-        order of its own distance (seen with rum 1.3 on PostgreSQL 15: distances 6.6,
-        0.8, 8.2, ... come out in that order)."""
+        For common words, ranking the newest matches row by row (walking the key down,
+        reading each row's vector) is cheaper unless the matches are sparse; the walk is
+        kept to ``row_budget`` rows. Phrases: RUM's in-index order for a phrase query
+        is not the order of its own distance (rum 1.3, PostgreSQL 15: 6.6, 0.8, 8.2, ...
+        come out in that order), so the index ranks the words ANDed and its best
+        ``candidates`` are ranked again by the phrase, row by row."""
         window = max(self.window, offset + limit)
-        phrase = any(len(words) > 1 for words in plan.query.include)
+        if plan.density is not None:
+            window = max(offset + limit, min(window, int(plan.density * self.row_budget)))
         by_rows = plan.density is not None and (
             not uses_rum()
             or window / plan.density * self.row_cost
             <= sum(map(plan.frequency, plan.df)) * self.posting_cost
         )
-        if by_rows or (phrase and uses_rum()):
+        rank_params = self.rank_params(plan)
+        if by_rows:
             cursor.execute(
                 f"SELECT sort_key FROM (SELECT sort_key, tsv FROM {self.source} "
                 f"WHERE {plan.where} ORDER BY sort_key DESC LIMIT %s) w "
                 f"ORDER BY {self.rank}, sort_key DESC LIMIT %s OFFSET %s",
-                [*plan.params, window, *self.rank_params(plan), limit, offset],
+                [*plan.params, window, *rank_params, limit, offset],
+            )
+        elif uses_rum() and any(len(words) > 1 for words in plan.query.include):
+            cursor.execute(
+                f"SELECT sort_key FROM (SELECT sort_key, tsv FROM {self.source} "
+                f"WHERE {plan.where} ORDER BY tsv <=> %s::tsquery LIMIT %s) c "
+                f"ORDER BY {self.rank}, sort_key DESC LIMIT %s OFFSET %s",
+                [
+                    *plan.params,
+                    self.expression(plan.query, adjacent=" & "),
+                    max(self.candidates, offset + limit),
+                    *rank_params,
+                    limit,
+                    offset,
+                ],
             )
         elif uses_rum():
             # The index hands out matches best first: no second sort key (which would
@@ -366,7 +385,7 @@ class PostgresBackend(Engine):
             cursor.execute(
                 f"SELECT sort_key FROM {self.source} WHERE {plan.where} "
                 f"ORDER BY {self.rank} LIMIT %s OFFSET %s",
-                [*plan.params, *self.rank_params(plan), limit, offset],
+                [*plan.params, *rank_params, limit, offset],
             )
         else:
             return super().ranked(cursor, plan, count, limit, offset)
@@ -428,9 +447,9 @@ class PostgresBackend(Engine):
             cursor.execute("UPDATE search_searchdocument SET tsv = NULL")
 
     @staticmethod
-    def expression(query: ParsedQuery) -> str:
+    def expression(query: ParsedQuery, adjacent: str = " <-> ") -> str:
         def phrase(forms):
-            return "(" + " <-> ".join(f"'{form}'" for form in forms) + ")"
+            return "(" + adjacent.join(f"'{form}'" for form in forms) + ")"
 
         parts = [phrase(p) for p in query.include] + [f"'{m}'" for m in query.facets]
         expr = " & ".join(parts)
