@@ -211,14 +211,27 @@ class _Matrix:
         self.seen = None
 
     def refresh(self) -> None:
-        changed = SearchDocument.objects.filter(topic_model_id=self.model_id)
-        if self.seen is not None:
-            changed = changed.filter(indexed_at__gte=self.seen)
-        latest = changed.aggregate(latest=Max("indexed_at"))["latest"]
-        if latest is None:
+        # The newest indexing time and, after the first load, what was indexed since
+        # both come from the indexed_at index; the first load reads the covering index
+        # of all vectors (models.SearchDocument.Meta).
+        latest = SearchDocument.objects.aggregate(latest=Max("indexed_at"))["latest"]
+        if latest is None or latest == self.seen:
             return
+        if self.seen is None:
+            changed = SearchDocument.objects.filter(topic_model_id=self.model_id).values_list(
+                "pk", "topic"
+            )
+        else:
+            changed = (
+                (pk, topic)
+                for pk, topic, model_id in SearchDocument.objects.filter(
+                    indexed_at__gte=self.seen
+                ).values_list("pk", "topic", "topic_model_id")
+                if model_id == self.model_id and topic is not None
+            )
         new_ids, new_vectors = [], []
-        for pk, topic in changed.values_list("pk", "topic").iterator(chunk_size=20000):
+        rows = changed.iterator(chunk_size=20000) if self.seen is None else changed
+        for pk, topic in rows:
             row = self.rows.get(pk)
             if row is None:
                 self.rows[pk] = len(self.rows)
