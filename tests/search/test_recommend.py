@@ -199,3 +199,29 @@ def test_the_page_shows_the_stored_list(archive, visitor, parse_html):
     assert "こちらもおすすめ(自動検索)" in html
     for pk in picked:
         assert Article.objects.get(pk=pk).get_absolute_url() in html
+
+
+def test_the_vector_matrix_follows_new_and_changed_articles(
+    archive, small_archives_get_topics, make, index
+):
+    model = topics.fit()
+    matrix = topics.matrix_for(model.pk)
+    before = len(matrix.ids)
+    article = make.article(
+        headline="新型スマートフォンの予約が始まった",
+        lead="通信会社各社が新端末の予約を始めた。",
+        body_source="カメラの暗所性能が大きく向上した。",
+    )
+    index(article)
+    matrix = topics.matrix_for(model.pk)
+    assert len(matrix.ids) == before + 1 and article.pk in matrix.rows
+    row = matrix.vectors[matrix.rows[article.pk]].copy()
+    # A correction re-projects the article; the matrix takes the new vector in place.
+    article.body_source = "大根と豚肉を甘辛く煮込んだ。\n\n味噌汁の出汁は昆布とかつお節でとる。"
+    article.save()
+    index(article)
+    matrix = topics.matrix_for(model.pk)
+    assert len(matrix.ids) == before + 1
+    stored = topics.vector_of(SearchDocument.objects.get(pk=article.pk))
+    assert not (matrix.vectors[matrix.rows[article.pk]] == row).all()
+    assert (matrix.vectors[matrix.rows[article.pk]] == stored).all()

@@ -215,7 +215,7 @@ class _Matrix:
         # both come from the indexed_at index; the first load reads the covering index
         # of all vectors (models.SearchDocument.Meta).
         latest = SearchDocument.objects.aggregate(latest=Max("indexed_at"))["latest"]
-        if latest is None or latest == self.seen:
+        if latest is None:
             return
         if self.seen is None:
             changed = SearchDocument.objects.filter(topic_model_id=self.model_id).values_list(
