@@ -25,6 +25,7 @@ from shinbun.members.services import start_trial
 from shinbun.newsroom.demo.loader import editor_group
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
 from shinbun.newsroom.views import article_states
+from shinbun.search import topics
 
 PASSWORD = "correct horse battery staple"
 # Secret-looking text that only a reader with the right to the full text may receive.
@@ -45,6 +46,7 @@ def _fresh_cache_and_fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     article_states.clear()  # the member pages' per-process micro-cache (ids are reused)
+    topics.forget()  # the loaded topic model and vectors, likewise
     # A request to /en/... leaves English active in the thread; every test starts in
     # Japanese, the site's language, whatever ran before it.
     translation.activate(settings.LANGUAGE_CODE)

@@ -251,6 +251,13 @@ class _Matrix:
 _matrix: _Matrix | None = None
 
 
+def forget() -> None:
+    """Drop this process's loaded model and vectors (a test's database is rolled back
+    under the same ids)."""
+    global _matrix, _space
+    _matrix = _space = None
+
+
 def matrix_for(model_id: int) -> _Matrix:
     global _matrix
     if _matrix is None or _matrix.model_id != model_id:
