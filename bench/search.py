@@ -145,7 +145,7 @@ def raw_runner():
     """A function (query string, sort) -> callable timing only the engine's page query."""
     from django.db import connection
 
-    from shinbun.search.backends import BODY_WEIGHT, TITLE_WEIGHT, backend
+    from shinbun.search.backends import BODY_WEIGHT, TITLE_WEIGHT, backend, uses_rum
     from shinbun.search.query import parse_query
 
     engine = backend()
@@ -156,7 +156,7 @@ def raw_runner():
         )
         relevance = (  # the backend's ranking: RUM's distance, or ts_rank_cd with GIN
             "SELECT sort_key FROM search_searchdocument WHERE tsv @@ %s::tsquery "
-            f"ORDER BY {engine.rank}{'' if engine.ranks_in_index else ', sort_key DESC'} LIMIT 20"
+            f"ORDER BY {engine.rank}{'' if uses_rum() else ', sort_key DESC'} LIMIT 20"
         )
         double = True
     else:
