@@ -574,3 +574,25 @@ def test_a_phrase_is_ranked_by_its_own_occurrences(make, index):
     index(once, twice, headline)
     page = services.search('"国民投票"', sort="relevance")
     assert [h.article.pk for h in page.hits] == [headline.pk, twice.pk, once.pk]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="only PostgreSQL bounds its probe")
+def test_common_words_absent_from_the_newest_articles_go_to_the_index(
+    make, index, common_words, monkeypatch
+):
+    old = [
+        make.article(
+            headline=f"選挙の話題{n}", published_at=timezone.now() - timedelta(days=30 + n)
+        )
+        for n in range(3)
+    ]
+    recent = [make.article(headline=f"台風の話題{n}") for n in range(3)]
+    index(*old, *recent)
+    monkeypatch.setattr(backends.Engine, "probe", 2)
+    monkeypatch.setattr(backends.PostgresBackend, "probe_rows", 2)
+    for sort in ("newest", "relevance"):
+        page = services.search("選挙", sort=sort)
+        assert (page.count, page.count_capped) == (3, False)
+        assert {h.article.pk for h in page.hits} == {a.pk for a in old}
+    page = services.search("選挙", limit=2, offset=1)
+    assert [h.article.pk for h in page.hits] == [a.pk for a in old[1:]]
