@@ -346,10 +346,11 @@ class PostgresBackend(Engine):
     key = "sort_key"
     rank_uses_match = True
 
-    # Measured at 100,000 articles with RUM: the index reads ~0.2 µs per posting; a row's
-    # vector read in sort_key order costs ~20 µs.
-    posting_cost, row_cost = 0.2, 20.0
-    row_budget = 4_000  # rows walked to rank common words (~80 ms)
+    # Measured with RUM at 1,000,000 articles (100,000: 0.2 and 20): ranking in the
+    # index reads ~0.5 µs per posting of the words; reading and ranking a row's vector
+    # in sort_key order ~50 µs.
+    posting_cost, row_cost = 0.5, 50.0
+    row_budget = 2_000  # rows walked to rank common words (~100 ms)
     candidates = 100  # a phrase's best by its words, ranked again by the phrase
     probe_rows = 500  # the newest articles the probe may read (~17 ms at 1,000,000)
 
