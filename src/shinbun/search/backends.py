@@ -36,6 +36,7 @@ from shinbun.search.query import ParsedQuery
 # (50 ms at 220k articles on SQLite, 600 ms on PostgreSQL); past this many, readers see
 # "10000件以上", and no page beyond it can be reached anyway (services.MAX_OFFSET).
 COUNT_CAP = 10_000
+MIN_KEY, MAX_KEY = 0, 2**62  # the whole range of sort keys
 RELEVANCE_WINDOW = COUNT_CAP
 TITLE_WEIGHT, BODY_WEIGHT = 4.0, 1.0
 
@@ -89,14 +90,11 @@ class Engine:
     def search(self, query, sort, limit, offset, key_from, key_to) -> EngineResult:
         from shinbun.search.indexing import document_frequencies
 
-        df, total = document_frequencies(
-            [form for phrase in query.include + query.exclude for form in phrase] + query.facets
-        )
+        df, total = document_frequencies(query.terms)
         match, match_params = self.condition(query)
         where = f"{match} AND {self.key} BETWEEN %s AND %s"
-        plan = Plan(query, where, match_params, key_from, key_to, df, total)
-        required = [form for phrase in query.include for form in phrase] + query.facets
-        rarest = min(plan.frequency(form) for form in required)
+        plan = Plan(query, match, where, match_params, key_from, key_to, df, total)
+        rarest = min(map(plan.frequency, query.required))
         with connection.cursor() as cursor:
             if rarest > self.narrow:
                 count = self.estimate(cursor, plan)
@@ -128,7 +126,7 @@ class Engine:
             plan.density, plan.complete = 1.0, True
             return len(plan.newest)
         plan.density = self.probe / _documents_between(cursor, plan.newest[-1], plan.key_to)
-        if plan.key_from <= 0 and plan.key_to >= 2**62:
+        if plan.key_from <= MIN_KEY and plan.key_to >= MAX_KEY:
             in_range = plan.total
         else:
             in_range = _documents_between(cursor, plan.key_from, plan.key_to)
@@ -176,6 +174,7 @@ class Plan:
     """One search as the engine runs it."""
 
     query: ParsedQuery
+    match: str  # the engine's match condition
     where: str  # the match and the key range
     match_params: list
     key_from: int
@@ -256,7 +255,7 @@ class SQLiteBackend(Engine):
         common words at 1,000,000 articles, ~100 ms for a common word beside a rare one.
         When that would cost more than reading the newest ``window`` matches' stored
         tokens, those are ranked here instead, by the same BM25."""
-        postings = sum(plan.frequency(form) for phrase in plan.query.include for form in phrase)
+        postings = sum(map(plan.frequency, plan.query.words))
         if postings * self.posting_cost <= min(count, self.window) * self.row_cost:
             return super().ranked(cursor, plan, count, limit, offset)
         cursor.execute(
@@ -359,12 +358,11 @@ class PostgresBackend(Engine):
         the probe reads at most ``probe_rows`` articles, and when fewer than ``probe``
         of them match (a word of an earlier year; a grammatical word TermStat cannot
         size) the query goes to the index instead."""
-        match, match_params = self.condition(plan.query)
         cursor.execute(
             f"SELECT sort_key FROM (SELECT sort_key, tsv FROM {self.source} "
             "WHERE sort_key BETWEEN %s AND %s ORDER BY sort_key DESC LIMIT %s) w "
-            f"WHERE {match} ORDER BY sort_key DESC LIMIT %s",
-            [plan.key_from, plan.key_to, self.probe_rows, *match_params, self.probe],
+            f"WHERE {plan.match} ORDER BY sort_key DESC LIMIT %s",
+            [plan.key_from, plan.key_to, self.probe_rows, *plan.match_params, self.probe],
         )
         newest = [row[0] for row in cursor.fetchall()]
         if len(newest) == self.probe:
@@ -399,7 +397,7 @@ class PostgresBackend(Engine):
         by_rows = plan.density is not None and (
             not uses_rum()
             or window / plan.density * self.row_cost
-            <= sum(map(plan.frequency, plan.df)) * self.posting_cost
+            <= sum(map(plan.frequency, plan.query.terms)) * self.posting_cost
         )
         rank_params = self.rank_params(plan)
         if by_rows:

@@ -37,6 +37,16 @@ class ParsedQuery:
         """Every form that a snippet should mark."""
         return {form for phrase in self.include for form in phrase}
 
+    @property
+    def required(self) -> list[str]:
+        """Every form and facet marker a match must hold."""
+        return [form for phrase in self.include for form in phrase] + self.facets
+
+    @property
+    def terms(self) -> list[str]:
+        """Every form and facet marker the query names, excluded ones included."""
+        return self.required + [form for phrase in self.exclude for form in phrase]
+
 
 def parse_query(raw: str) -> ParsedQuery:
     text = normalize_text(raw or "")[:MAX_QUERY_CHARS].translate(_QUOTES)

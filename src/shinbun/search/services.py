@@ -11,7 +11,7 @@ from shinbun.core.timefmt import JST
 from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Column, Keyword, Section, Series
 from shinbun.search.analysis import analyze_normalized, normalize_text
-from shinbun.search.backends import backend
+from shinbun.search.backends import MAX_KEY, MIN_KEY, backend
 from shinbun.search.indexing import sort_key
 from shinbun.search.models import SearchDocument
 from shinbun.search.query import ParsedQuery, parse_query
@@ -19,7 +19,6 @@ from shinbun.search.query import ParsedQuery, parse_query
 SORTS = ("newest", "relevance")
 MAX_OFFSET = 10_000
 SNIPPET_CHARS = 120
-_MIN_KEY, _MAX_KEY = 0, 2**62
 _SLUG = re.compile(r"[-\w]{1,100}")
 _SENTENCE = re.compile(r"[^。！？\n]+[。！？]*")
 
@@ -73,7 +72,7 @@ def _facets(filters: Filters) -> list[str]:
 
 
 def _key_range(filters: Filters) -> tuple[int, int]:
-    low, high = _MIN_KEY, _MAX_KEY
+    low, high = MIN_KEY, MAX_KEY
     if filters.date_from:
         start = datetime.combine(filters.date_from, time.min, tzinfo=JST)
         low = sort_key(start, 0)
