@@ -81,14 +81,19 @@ def analyse(text: str) -> list[str]:
     return out
 
 
-def _analyse_doc(doc: tuple[str, str]) -> tuple[list[str], list[tuple[str, list[str]]]]:
+def analyse_lines(doc: tuple[str, str], analyser) -> tuple[list, list[tuple[str, list]]]:
+    """(title, body) -> the title's analysis and each non-blank body line's."""
     title, body = doc
     lines = []
     for line in body.split("\n"):
         line = line.strip().strip("\u3000").strip()
         if line:
-            lines.append((line, analyse(line)))
-    return analyse(title.strip()), lines
+            lines.append((line, analyser(line)))
+    return analyser(title.strip()), lines
+
+
+def _analyse_doc(doc: tuple[str, str]) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    return analyse_lines(doc, analyse)
 
 
 def load_corpus(path: Path) -> list[dict]:

@@ -52,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 from recommend_quality import (  # noqa: E402
     BOILER_MIN,
     DEFAULT_CORPUS,
+    analyse_lines,
     analysed_corpus,
     load_corpus,
     log,
@@ -74,13 +75,7 @@ from recommend_topics import (  # noqa: E402
 def _analyse_doc(doc):
     from shinbun.search.analysis import index_terms
 
-    title, body = doc
-    lines = []
-    for line in body.split("\n"):
-        line = line.strip().strip("\u3000").strip()
-        if line:
-            lines.append((line, index_terms(line)))
-    return index_terms(title.strip()), lines
+    return analyse_lines(doc, index_terms)
 
 
 def prod_analysed(docs, path: Path, cache_dir: Path):
