@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import OuterRef, Subquery
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -114,26 +115,42 @@ def search(
         query, sort if sort in SORTS else "newest", limit, min(offset, MAX_OFFSET), low, high
     )
     page.count, page.count_capped = result.count, result.count_capped
-    ids = dict(
-        SearchDocument.objects.filter(sort_key__in=result.sort_keys).values_list(
-            "sort_key", "article_id"
-        )
-    )
-    articles = (
-        Article.objects.published()
-        .select_related("section")
-        .defer("body_source")  # the stored blocks serve snippets
-        .in_bulk(ids.values())
-    )
-    for key in result.sort_keys:
-        article = articles.get(ids.get(key))
-        if article is None:
-            continue
+    articles = _articles(result.sort_keys)
+    if snippets:
+        _load_readable_blocks(articles, reader)
+    for article in articles:
         snippet = make_snippet(article, reader, query.words) if snippets else mark_safe("")
         page.hits.append(Hit(article, snippet))
     if not page.count:
         page.hint = "該当する記事は見つかりませんでした。言葉を減らすか、別の言葉でお試しください。"
     return page
+
+
+def _articles(sort_keys: list[int]) -> list[Article]:
+    """The published articles of these index keys, in their order, in one query. The
+    body (source and blocks, the largest columns) is left out: a visitor's snippet is
+    cut from the lead."""
+    documents = SearchDocument.objects.filter(sort_key__in=sort_keys)
+    found = (
+        Article.objects.published()
+        .filter(pk__in=documents.values("pk"))
+        .select_related("section")
+        .defer("body_source", "blocks")
+        .annotate(search_key=Subquery(documents.filter(pk=OuterRef("pk")).values("sort_key")))
+    )
+    by_key = {article.search_key: article for article in found}
+    return [by_key[key] for key in sort_keys if key in by_key]
+
+
+def _load_readable_blocks(articles: list[Article], reader) -> None:
+    """Bodies, in one query, of the hits this reader may read in full."""
+    full = [a for a in articles if entitlements.decide(reader, a.access).full_text]
+    if full:
+        blocks = dict(
+            Article.objects.filter(pk__in=[a.pk for a in full]).values_list("pk", "blocks")
+        )
+        for article in full:
+            article.blocks = blocks[article.pk]
 
 
 def readable_text(article: Article, reader) -> str:
