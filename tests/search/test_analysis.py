@@ -41,6 +41,19 @@ def test_fine_split_so_a_name_finds_its_compounds(compound):
     assert terms("トランプ")[0] in terms(compound)
 
 
+@pytest.mark.parametrize("text", ["国学院について", "國學院についての発表", "大学は国学院に"])
+def test_a_word_split_by_what_follows_is_joined_again(text):
+    # Alone 国学院 is one word; before について the dictionary reads 国学 + 院.
+    (word,) = [token for token in analyze(text) if token.form.startswith("国学")]
+    assert (word.form, word.surface) == ("国学院", "国学院")
+    assert word.content
+
+
+def test_words_are_joined_only_into_what_the_dictionary_reads_as_one_word():
+    assert terms("東京都知事") == terms("東京 都 知事")  # 東京都 alone is 東京 + 都
+    assert terms("トランプ大統領") == ["トランプ", "大統領"]
+
+
 def test_symbols_and_white_space_are_dropped():
     assert terms("「東京、大阪」！\u3000\u3000\t\n★ ※ ・…") == terms("東京 大阪")
     assert terms("東京") == ["東京"]

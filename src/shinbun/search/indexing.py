@@ -12,7 +12,7 @@ from shinbun.search.analysis import index_terms
 from shinbun.search.backends import IndexEntry, backend
 from shinbun.search.models import SearchDocument, TermStat
 
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2  # 2: words split by their context are joined again (国学院)
 ID_SPACE = 10_000_000
 
 
