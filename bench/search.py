@@ -14,7 +14,9 @@ The database must hold an index (``bench/generate.py --index``). Three parts:
   (query, sort) is timed, interleaved in one loop, as (a) our layer,
   ``services.search(q, sort=..., snippets=False)`` and with ``snippets=True``, and (b)
   the raw engine query alone: the page query our backend sends, without the count and
-  the relevance window (SQLite: ``SELECT rowid FROM search_fts WHERE search_fts MATCH
+  the relevance window, and (c) the raw answer: that page query, the count (stopped at
+  10,001 as ours) and the page's articles, in plain SQL — what the API answers, without
+  our planning, ORM and objects (SQLite: ``SELECT rowid FROM search_fts WHERE search_fts MATCH
   ? ORDER BY rowid DESC LIMIT 20`` or ``ORDER BY bm25(...)``; PostgreSQL: the same on
   the tsvector, ranked as the backend ranks: RUM's ``<=>`` or ``ts_rank_cd``).
   Parsing happens outside the raw timing. After a warm
@@ -47,7 +49,7 @@ RESULTS = ROOT / "bench" / "results"
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "livedoor-news.jsonl.gz"
 CLASSES = ("rare1", "common1", "two_words", "phrase")
 SORTS = ("newest", "relevance")
-KINDS = ("layer", "layer_snippets", "raw")
+KINDS = ("layer", "layer_snippets", "raw", "raw_answer")
 
 
 def setup_django(data: str | None, database_url: str | None) -> None:
@@ -144,8 +146,9 @@ def choose_queries(per_class: int, seed: int) -> dict[str, list[str]]:
 def raw_runner():
     """A function (query string, sort) -> callable timing only the engine's page query."""
     from django.db import connection
+    from django.utils import timezone
 
-    from shinbun.search.backends import BODY_WEIGHT, TITLE_WEIGHT, backend, uses_rum
+    from shinbun.search.backends import BODY_WEIGHT, COUNT_CAP, TITLE_WEIGHT, backend, uses_rum
     from shinbun.search.query import parse_query
 
     engine = backend()
@@ -168,8 +171,20 @@ def raw_runner():
             f"ORDER BY bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0), rowid DESC LIMIT 20"
         )
         double = False
+    table = "search_searchdocument" if double else "search_fts"
+    matched = "tsv @@ %s::tsquery" if double else "search_fts MATCH %s"
+    # What the API answers, written by hand: the count (stopped where ours stops) and
+    # the page's articles with what a result shows.
+    count = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {matched} LIMIT {COUNT_CAP + 1}) t"
+    articles = (
+        "SELECT a.id, a.headline, a.lead, a.published_at, a.access, s.slug, s.name, d.sort_key "
+        "FROM search_searchdocument d JOIN newsroom_article a ON a.id = d.article_id "
+        "JOIN newsroom_section s ON s.id = a.section_id "
+        "WHERE d.sort_key IN ({}) AND a.status IN ('published', 'scheduled') "
+        "AND a.published_at <= %s"
+    )
 
-    def prepare(raw: str, sort: str):
+    def prepare(raw: str, sort: str, answer: bool = False):
         expression = engine.expression(parse_query(raw))
         sql = newest if sort == "newest" else relevance
         params = [expression, expression] if double and sort != "newest" else [expression]
@@ -177,7 +192,15 @@ def raw_runner():
         def run():
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
-                return len(cursor.fetchall())
+                keys = [row[0] for row in cursor.fetchall()]
+                if answer:
+                    cursor.execute(count, [expression])
+                    cursor.fetchone()
+                    if keys:
+                        placeholders = ", ".join(["%s"] * len(keys))
+                        cursor.execute(articles.format(placeholders), [*keys, timezone.now()])
+                        cursor.fetchall()
+                return len(keys)
 
         return run
 
@@ -209,14 +232,20 @@ def search_run(queries: dict[str, list[str]], reps: int, seed: int) -> dict:
     from shinbun.search.services import search
 
     prepare = raw_runner()
-    raws = {(c, q, s): prepare(q, s) for c in CLASSES for q in queries[c] for s in SORTS}
+    raws = {
+        (c, q, s, answer): prepare(q, s, answer)
+        for c in CLASSES
+        for q in queries[c]
+        for s in SORTS
+        for answer in (False, True)
+    }
 
     def timed(kind, cls, raw, sort) -> tuple[float, float]:
         """Wall and this process's CPU milliseconds (with SQLite, the CPU time is the
         whole cost and hardly depends on other load on the machine)."""
         c0, t0 = time.process_time(), time.perf_counter()
-        if kind == "raw":
-            raws[(cls, raw, sort)]()
+        if kind.startswith("raw"):
+            raws[(cls, raw, sort, kind == "raw_answer")]()
         else:
             search(raw, sort=sort, snippets=kind == "layer_snippets")
         return (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
@@ -390,24 +419,28 @@ def markdown(report: dict) -> str:
             "",
             "wall ms (CPU ms of this process in brackets)",
             "",
-            "| class | sort | matches (median) | raw p50 | raw p95 | layer p50 | layer p95 "
-            "| +snippets p95 | layer/raw p95 | p95 runs (layer) |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+            "| class | sort | matches (median) | raw p50 | raw p95 | raw answer p95 | layer p50 "
+            "| layer p95 | +snippets p95 | layer/raw p95 | layer/raw answer p95 "
+            "| p95 runs (layer) |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         for cls in CLASSES:
             matches = int(statistics.median(report["search"]["matches"][cls]))
             for sort in SORTS:
                 raw = med[f"{cls}/{sort}/raw"]
+                answer = med[f"{cls}/{sort}/raw_answer"]
                 layer = med[f"{cls}/{sort}/layer"]
                 snip = med[f"{cls}/{sort}/layer_snippets"]
                 lines.append(
                     f"| {cls} | {sort} | {matches:,} "
                     f"| {raw['p50']:.2f} ({raw['cpu_p50']:.2f}) "
                     f"| {raw['p95']:.2f} ({raw['cpu_p95']:.2f}) "
+                    f"| {answer['p95']:.2f} ({answer['cpu_p95']:.2f}) "
                     f"| {layer['p50']:.2f} ({layer['cpu_p50']:.2f}) "
                     f"| {layer['p95']:.2f} ({layer['cpu_p95']:.2f}) "
                     f"| {snip['p95']:.2f} ({snip['cpu_p95']:.2f}) "
-                    f"| {layer['p95'] / raw['p95']:.2f} | {layer['p95_runs']} |"
+                    f"| {layer['p95'] / raw['p95']:.2f} | {layer['p95'] / answer['p95']:.2f} "
+                    f"| {layer['p95_runs']} |"
                 )
     if "indexing" in report:
         ix = report["indexing"]

@@ -20,6 +20,8 @@ CEILINGS = {
     "api_list": 2,
     "api_detail": 3,
     "news_sitemap": 3,
+    "search": 6,
+    "api_search": 3,
 }
 
 
@@ -49,6 +51,8 @@ def urls_for(article, section, keyword) -> dict:
         "api_list": "/api/v1/articles",
         "api_detail": f"/api/v1/articles/{article.pk}",
         "news_sitemap": "/sitemap-news.xml",
+        "search": "/search/?q=見出し",
+        "api_search": "/api/v1/search?q=見出し",
     }
 
 

@@ -20,6 +20,12 @@ from shinbun.search.query import ParsedQuery, parse_query
 SORTS = ("newest", "relevance")
 MAX_OFFSET = 10_000
 SNIPPET_CHARS = 120
+# What a result shows (the page and the API's article summary): the body and the rest
+# are left out, and a visitor's snippet is cut from the lead.
+SUMMARY_FIELDS = (
+    *("headline", "subheadline", "lead", "access", "status", "published_at", "updated_at"),
+    "section",
+)
 _SLUG = re.compile(r"[-\w]{1,100}")
 _SENTENCE = re.compile(r"[^。！？\n]+[。！？]*")
 
@@ -127,15 +133,14 @@ def search(
 
 
 def _articles(sort_keys: list[int]) -> list[Article]:
-    """The published articles of these index keys, in their order, in one query. The
-    body (source and blocks, the largest columns) is left out: a visitor's snippet is
-    cut from the lead."""
+    """The published articles of these index keys, in their order, in one query, with
+    only what a result shows (SUMMARY_FIELDS)."""
     documents = SearchDocument.objects.filter(sort_key__in=sort_keys)
     found = (
         Article.objects.published()
         .filter(pk__in=documents.values("pk"))
         .select_related("section")
-        .defer("body_source", "blocks")
+        .only(*SUMMARY_FIELDS)
         .annotate(search_key=Subquery(documents.filter(pk=OuterRef("pk")).values("sort_key")))
     )
     by_key = {article.search_key: article for article in found}
