@@ -203,7 +203,8 @@ HUEY = {
     },
 }
 if REDIS_URL:
-    HUEY.update(huey_class="huey.RedisHuey", url=REDIS_URL)
+    # Priorities (search.tasks.BACKGROUND): SqliteHuey has them, RedisHuey does not.
+    HUEY.update(huey_class="huey.PriorityRedisHuey", url=REDIS_URL)
 else:
     HUEY.update(huey_class="huey.SqliteHuey", filename=str(DATA_DIR / "tasks.sqlite3"))
 

@@ -225,3 +225,44 @@ def test_the_vector_matrix_follows_new_and_changed_articles(
     stored = topics.vector_of(SearchDocument.objects.get(pk=article.pk))
     assert not (matrix.vectors[matrix.rows[article.pk]] == row).all()
     assert (matrix.vectors[matrix.rows[article.pk]] == stored).all()
+
+
+# Recomputing many lists ----------------------------------------------------------------
+
+
+def test_lists_are_refreshed_in_batches_newest_first(archive, small_archives_get_topics):
+    from shinbun.search import tasks
+
+    Recommendation.objects.all().delete()
+    topics.fit()
+    newest_first = topics.indexed_newest_first()
+    assert len(newest_first) == len(archive)
+    assert tasks.refresh_in_background(newest_first) == len(archive)  # inline in tests
+    stored = set(Recommendation.objects.values_list("article_id", flat=True))
+    assert stored == set(archive)
+
+
+@pytest.mark.parametrize("storage", ["sqlite", "redis"])
+def test_batch_refreshes_wait_behind_publishing(storage, tmp_path):
+    """The queue kinds the settings choose both honour the batch's lower priority."""
+    import uuid
+
+    from huey import PriorityRedisHuey, SqliteHuey
+    from huey.contrib.djhuey import HUEY
+
+    from shinbun.search import tasks
+
+    if storage == "sqlite":
+        queue = SqliteHuey("t", filename=str(tmp_path / "tasks.sqlite3"))
+    else:
+        queue = PriorityRedisHuey(f"shinbun-test-{uuid.uuid4().hex}", url="redis://127.0.0.1:6379")
+    try:
+        for task in [tasks.refresh_recommendations_batch.s([1, 2])] * 3 + [
+            tasks.refresh_recommendations.s(3)
+        ]:
+            queue.storage.enqueue(HUEY.serialize_task(task), task.priority)
+        order = [HUEY.deserialize_task(queue.storage.dequeue()).name for _ in range(4)]
+    finally:
+        queue.storage.flush_all()
+    assert order[0].endswith("refresh_recommendations")
+    assert all(name.endswith("refresh_recommendations_batch") for name in order[1:])

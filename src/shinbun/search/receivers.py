@@ -13,7 +13,7 @@ def on_articles_changed(sender, article_ids: list[int], **kwargs) -> None:
     from shinbun.newsroom.models import Article
 
     indexing.index_articles(list(Article.objects.filter(pk__in=article_ids)))
-    tasks.refresh_recommendations_batch(list(article_ids))
+    tasks.refresh_in_background(list(article_ids))
 
 
 def on_article_deleted(sender, instance, **kwargs) -> None:

@@ -293,13 +293,18 @@ def vector_of(document: SearchDocument) -> np.ndarray | None:
     return np.frombuffer(bytes(document.topic), dtype=np.float32)
 
 
+def indexed_newest_first() -> list[int]:
+    return list(SearchDocument.objects.order_by("-sort_key").values_list("pk", flat=True))
+
+
 def refresh_all_recommendations(progress: bool = False) -> int:
-    """Recompute every indexed article's stored list (after a new model)."""
+    """Recompute every indexed article's stored list here and now (after a new model,
+    from the command line; the nightly task queues them instead)."""
     from tqdm import tqdm
 
     from shinbun.search.recommend import store_recommendations
 
-    pks = list(SearchDocument.objects.order_by("-sort_key").values_list("pk", flat=True))
+    pks = indexed_newest_first()
     for pk in tqdm(pks, unit="記事", disable=not progress):
         store_recommendations(pk)
     return len(pks)
