@@ -26,7 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# In the order their foreign keys need; the search documents come last (tsv added).
+# In the order their foreign keys need; the search documents and the engine's rows last.
+ENGINE_TABLE = "search_tsv"  # backends.PostgresBackend.table
 TABLES = [
     "newsroom_section",
     "newsroom_series",
@@ -37,6 +38,7 @@ TABLES = [
     "search_termstat",
     "search_topicmodel",
     "search_searchdocument",
+    ENGINE_TABLE,
 ]
 
 
@@ -74,37 +76,44 @@ ARTICLE_COLUMN = {
     "newsroom_article": "id",
     "newsroom_article_keywords": "article_id",
     "search_searchdocument": "article_id",
+    ENGINE_TABLE: "article_id",  # read from the documents
 }
 
 
-def copy_table(source, cursor, table: str, batch: int, report_every: int, articles: int) -> int:
+def source_rows(source, cursor, table: str, articles: int):
+    """(the target's column names, the rows to copy) of one table. The engine's rows
+    are written from the documents' tokens by the backend's own ``_tsvector``."""
     from shinbun.search.backends import IndexEntry, _tsvector
 
-    have = {row[1] for row in source.execute(f'PRAGMA table_info("{table}")')}
-    columns = [c for c in columns_of(cursor, table) if c in have]
-    documents = table == "search_searchdocument"
-    if documents:
-        title, body, facets = (columns.index(c) for c in ("title", "body", "facets"))
-        key = columns.index("sort_key")
-    names = ", ".join(f'"{c}"' for c in columns) + (", tsv" if documents else "")
     where = (
         f"WHERE {ARTICLE_COLUMN[table]} <= {articles}"
         if articles and table in ARTICLE_COLUMN
         else ""
     )
+    if table == ENGINE_TABLE:
+        rows = source.execute(
+            f"SELECT sort_key, title, body, facets FROM search_searchdocument {where} "
+            "ORDER BY rowid"
+        )
+        vectors = (
+            (key, _tsvector(IndexEntry(key, title.split(), body.split(), facets.split())))
+            for key, title, body, facets in rows
+        )
+        return "sort_key, tsv", vectors
+    have = {row[1] for row in source.execute(f'PRAGMA table_info("{table}")')}
+    columns = [c for c in columns_of(cursor, table) if c in have]
     rows = source.execute(f'SELECT {", ".join(columns)} FROM "{table}" {where} ORDER BY rowid')
+    return ", ".join(f'"{c}"' for c in columns), rows
+
+
+def copy_table(source, cursor, table: str, report_every: int, articles: int) -> int:
+    names, rows = source_rows(source, cursor, table, articles)
     done, started = 0, time.perf_counter()
     with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        while chunk := rows.fetchmany(batch):
-            for row in chunk:
-                if documents:
-                    entry = IndexEntry(
-                        row[key], row[title].split(), row[body].split(), row[facets].split()
-                    )
-                    row = (*row, _tsvector(entry))
-                copy.write_row(row)
-            done += len(chunk)
-            if done // report_every > (done - len(chunk)) // report_every:
+        for row in rows:
+            copy.write_row(row)
+            done += 1
+            if done % report_every == 0:
                 rate = done / (time.perf_counter() - started)
                 print(f"  {table}: {done} rows ({rate:.0f}/s)", flush=True)
     return done
@@ -114,7 +123,6 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, help="the SQLite bench data folder")
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--report-every", type=int, default=100_000)
     parser.add_argument("--articles", type=int, default=0, help="copy only the first N")
     args = parser.parse_args(argv)
@@ -136,11 +144,11 @@ def main(argv=None) -> None:
         cursor.execute("SET TIME ZONE 'UTC'")  # SQLite holds naive UTC times
         cursor.execute("SET LOCAL session_replication_role = replica")  # no FK triggers
         cursor.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
-        engine.drop(cursor)  # the vector column and its index: rebuilt after the load
-        cursor.execute("ALTER TABLE search_searchdocument ADD COLUMN tsv tsvector")
+        engine.drop(cursor)  # the vectors' table and index: the index built after the load
+        engine.create_table(cursor)
         for table in TABLES:
             t0 = time.perf_counter()
-            n = copy_table(source, cursor, table, args.batch, args.report_every, args.articles)
+            n = copy_table(source, cursor, table, args.report_every, args.articles)
             print(f"{table}: {n} rows in {time.perf_counter() - t0:.1f}s", flush=True)
             if "id" in columns_of(cursor, table):
                 cursor.execute(

@@ -17,7 +17,9 @@ Feature spaces built from that one token stream:
 
 - allbi: all + bi in one vocabulary.
 
-    .venv/bin/pip install numpy scipy scikit-learn       # research only
+Needs only the project's dependencies (the SVD is production's own, through
+bench/recommend_topics.py).
+
     # best: 0.3 TF-IDF(content) + 0.7 LSA-50(all tokens + bigrams) + 2nd order
     OMP_NUM_THREADS=1 .venv/bin/python bench/recommend_style.py --text raw \
         --exp finalb --min-df 5 --max-vocab 30000           # P@5 0.922, fold-in 0.919
@@ -45,7 +47,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
-from sklearn.decomposition import TruncatedSVD  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
@@ -62,6 +63,7 @@ from recommend_topics import (  # noqa: E402
     Scorer,
     idf_of,
     l2,
+    lsa,
     near_duplicates,
     restrict,
     sim,
@@ -134,12 +136,6 @@ def weight(tf, idf, power=1.0, sublinear=True):
     if sublinear:
         m.data = 1 + np.log(m.data)
     return l2(sp.csr_matrix(m @ sp.diags(idf**power)))
-
-
-def lsa(x, dims, fit_rows=None):
-    svd = TruncatedSVD(dims, algorithm="randomized", n_iter=5, random_state=SEED)
-    svd.fit(x if fit_rows is None else x[fit_rows])
-    return l2(np.asarray(x @ svd.components_.T, dtype=np.float32))
 
 
 def second_order(base, z, k, queries=None):

@@ -8,7 +8,9 @@ Every method scores all 7,367 articles against the whole archive with dense
 numpy matrices, removes near-duplicates while choosing the 5, and reports the
 number of lists that still hold one.
 
-    .venv/bin/pip install numpy scipy scikit-learn       # research only
+Needs only the project's dependencies: the SVD is production's own
+(shinbun.search.topics._truncated_svd), k-means a few lines of numpy below.
+
     .venv/bin/python bench/recommend_topics.py --text raw
     .venv/bin/python bench/recommend_topics.py --text clean
     .venv/bin/python bench/recommend_topics.py --text raw --sweep   # + more rows
@@ -21,14 +23,14 @@ import argparse
 import os
 import pickle
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
+import django
 import numpy as np
 import scipy.sparse as sp
-from sklearn.cluster import KMeans
-from sklearn.decomposition import TruncatedSVD
 
 from recommend_quality import (
     COSINE_DUP,
@@ -39,6 +41,19 @@ from recommend_quality import (
     log,
     shingle_duplicate_pairs,
 )
+
+# shinbun.search.topics imports the search models, so Django is set up first. Nothing
+# is read or written: the database is never opened, the task queue is kept in memory
+# and the data directory is the temp directory. The settings refuse to start without a
+# key; this process never signs anything.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
+os.environ.setdefault("SECRET_KEY", "bench-research-only")
+os.environ["SHINBUN_DATA_DIR"] = tempfile.gettempdir()
+os.environ["SHINBUN_HUEY_IMMEDIATE"] = "1"
+django.setup()
+
+from shinbun.search.topics import _truncated_svd  # noqa: E402
 
 SEED = 1
 
@@ -90,11 +105,48 @@ def sim(a, b=None):
 
 
 def lsa(x, dims, fit_rows=None):
-    """Truncated SVD fitted on fit_rows (default all); every row folded in with
-    the stored projection (x @ V), then L2-normalised."""
-    svd = TruncatedSVD(dims, algorithm="randomized", n_iter=5, random_state=SEED)
-    svd.fit(x if fit_rows is None else x[fit_rows])
-    return l2(np.asarray(x @ svd.components_.T, dtype=np.float32))
+    """Truncated SVD fitted on fit_rows (default all), with production's randomized
+    SVD; every row folded in with the stored projection (x @ V), then L2-normalised."""
+    components = _truncated_svd(x if fit_rows is None else x[fit_rows], dims, SEED)
+    return l2(np.asarray(x @ components.T, dtype=np.float32))
+
+
+def kmeans(x, k, n_init=3, seed=SEED, max_iter=300):
+    """Cluster labels of the rows of x: Lloyd's k-means from k-means++ seeds, the
+    best (least within-cluster sum of squares) of n_init runs."""
+    rng = np.random.default_rng(seed)
+    x = np.asarray(x, dtype=np.float64)
+    sq = (x * x).sum(1)
+
+    def dist2(centres):  # squared distances, rows x centres
+        return np.maximum(sq[:, None] - 2 * x @ centres.T + (centres * centres).sum(1), 0)
+
+    best, best_inertia = None, np.inf
+    for _ in range(n_init):
+        # k-means++: each next centre drawn with probability proportional to the
+        # squared distance to the nearest centre so far.
+        centres = x[[rng.integers(len(x))]]
+        near = dist2(centres)[:, 0]
+        for _ in range(1, k):
+            c = x[[rng.choice(len(x), p=near / near.sum())]]
+            centres = np.vstack([centres, c])
+            near = np.minimum(near, dist2(c)[:, 0])
+        labels = None
+        for _ in range(max_iter):
+            d = dist2(centres)
+            new = d.argmin(1)
+            if labels is not None and (new == labels).all():
+                break
+            labels = new
+            counts = np.bincount(labels, minlength=k)
+            sums = np.zeros_like(centres)
+            np.add.at(sums, labels, x)
+            full = counts > 0  # an emptied cluster keeps its centre
+            centres[full] = sums[full] / counts[full, None]
+        inertia = d[np.arange(len(x)), labels].sum()
+        if inertia < best_inertia:
+            best, best_inertia = labels, inertia
+    return best
 
 
 # ---------------------------------------------------------------------------
@@ -227,7 +279,7 @@ def run(a):
     sc.evaluate("LSA-50 (idf) cosine", sl1)
     blend1 = 0.3 * s1 + 0.7 * sl1
     sc.evaluate("0.3 tfidf + 0.7 LSA-50 (idf)", blend1)
-    lab = KMeans(20, n_init=3, random_state=SEED).fit(z1).labels_
+    lab = kmeans(z1, 20)
     same = (lab[:, None] == lab[None, :]).astype(np.float32)
     sc.evaluate("0.3 tfidf + 0.7 LSA-50 + 0.05 same k-means cluster (k=20)", blend1 + 0.05 * same)
     del same
@@ -278,7 +330,7 @@ def run(a):
         b = 0.3 * sh + 0.7 * slh
         sc.evaluate("sweep: 0.3 tfidf(sqrt idf) + 0.7 LSA-50 + 2nd", b + second_order(b, zh, 5))
         for kc in (20, 50, 100):
-            lab = KMeans(kc, n_init=3, random_state=SEED).fit(zh).labels_
+            lab = kmeans(zh, kc)
             same = (lab[:, None] == lab[None, :]).astype(np.float32)
             sc.evaluate(f"sweep: BEST + 0.05 same k-means cluster (k={kc})", best + 0.05 * same)
     log(f"total {time.perf_counter() - t0:.0f} s")

@@ -154,11 +154,11 @@ def raw_runner():
     engine = backend()
     if connection.vendor == "postgresql":
         newest = (
-            "SELECT sort_key FROM search_searchdocument WHERE tsv @@ %s::tsquery "
+            f"SELECT sort_key FROM {engine.table} WHERE tsv @@ %s::tsquery "
             "ORDER BY sort_key DESC LIMIT 20"
         )
         relevance = (  # the backend's ranking: RUM's distance, or ts_rank_cd with GIN
-            "SELECT sort_key FROM search_searchdocument WHERE tsv @@ %s::tsquery "
+            f"SELECT sort_key FROM {engine.table} WHERE tsv @@ %s::tsquery "
             f"ORDER BY {engine.rank}{'' if uses_rum() else ', sort_key DESC'} LIMIT 20"
         )
         double = True
@@ -171,7 +171,7 @@ def raw_runner():
             f"ORDER BY bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0), rowid DESC LIMIT 20"
         )
         double = False
-    table = "search_searchdocument" if double else "search_fts"
+    table = engine.table
     matched = "tsv @@ %s::tsquery" if double else "search_fts MATCH %s"
     # What the API answers, written by hand: the count (stopped where ours stops) and
     # the page's articles with what a result shows.
@@ -215,7 +215,7 @@ def count_matches(queries: dict[str, list[str]]) -> dict[str, list[int]]:
 
     engine = backend()
     if connection.vendor == "postgresql":
-        sql = "SELECT count(*) FROM search_searchdocument WHERE tsv @@ %s::tsquery"
+        sql = f"SELECT count(*) FROM {engine.table} WHERE tsv @@ %s::tsquery"
     else:
         sql = "SELECT count(*) FROM search_fts WHERE search_fts MATCH %s"
     out = {}

@@ -6,6 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from shinbun.newsroom import publishing
+from shinbun.newsroom.models import Article
+from shinbun.search.indexing import index_articles
 
 # Ceilings for a site with three sections, as a visitor (a logged-in reader adds three:
 # the session, the user and the subscription). HTML pages include the running campaign
@@ -20,13 +22,17 @@ CEILINGS = {
     "api_list": 2,
     "api_detail": 3,
     "news_sitemap": 3,
-    "search": 6,
-    "api_search": 3,
+    "search": 8,
+    "api_search": 5,
 }
+# PostgreSQL counts a search's matches with the sequential scan switched off for that
+# one statement (search/backends.py): a savepoint, SET LOCAL, RESET and its release.
+POSTGRES_EXTRA = {"search": 4, "api_search": 4}
 
 
 def grow(make, sections, keyword, figure, count):
-    """`count` articles, each with a keyword, a figure, related articles and a correction."""
+    """`count` articles, each with a keyword, a figure, related articles and a correction,
+    all in the search index."""
     latest = None
     for i in range(count):
         latest = make.article(
@@ -37,6 +43,7 @@ def grow(make, sections, keyword, figure, count):
             pinned=i % 5 == 0,
         )
         publishing.correct(latest, f"訂正{i}")
+    index_articles(list(Article.objects.all()))
     return latest
 
 
@@ -75,6 +82,7 @@ def test_query_counts_do_not_grow_with_articles(
     figure = make.figure()
 
     article = grow(make, sections, keyword, figure, 3)
+    client.get("/search/?q=見出し")  # what a process looks up once (the index's kind)
     few = {
         name: count_queries(client, url)
         for name, url in urls_for(article, sections[0], keyword).items()
@@ -93,6 +101,8 @@ def test_query_counts_do_not_grow_with_articles(
         # a member's article page reads the article's access and version first (the key
         # of its cached variant, core/variantcache.py); this is the variant's first render
         extra = 1 if user is not None and name == "article" else 0
+        if connection.vendor == "postgresql":
+            extra += POSTGRES_EXTRA.get(name, 0)
         with django_assert_max_num_queries(CEILINGS[name] + session_queries + extra):
             client.get(url)
 
