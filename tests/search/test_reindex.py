@@ -128,3 +128,41 @@ def test_postgresql_indexes_with_rum_where_the_server_has_it(unindexed):
     assert found() == set(unindexed)
     ranked = services.search('"再構築の記事3"', sort="relevance").hits
     assert [hit.article.pk for hit in ranked] == [unindexed[3]]
+
+
+def test_postgresql_vectors_move_out_of_the_documents_table(unindexed):
+    """Migration 0010: an index built when the vectors were a column of
+    search_searchdocument (with its RUM or GIN index) moves to search_tsv as it is."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from shinbun.search.backends import uses_rum
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    run()
+    method = "rum (tsv rum_tsvector_ops)" if uses_rum() else "gin (tsv)"
+    with connection.cursor() as cursor:  # the layout before the migration
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks before DDL
+        cursor.execute("ALTER TABLE search_searchdocument ADD COLUMN tsv tsvector")
+        cursor.execute(
+            "UPDATE search_searchdocument d SET tsv = t.tsv FROM search_tsv t "
+            "WHERE t.sort_key = d.sort_key"
+        )
+        cursor.execute("DROP TABLE search_tsv")
+        name = "search_tsv_rum" if uses_rum() else "search_tsv_gin"
+        cursor.execute(f"CREATE INDEX {name} ON search_searchdocument USING {method}")
+    migration = importlib.import_module("shinbun.search.migrations.0010_vectors_table")
+    migration.move(None, SimpleNamespace(connection=connection))
+    uses_rum.cache_clear()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_name = 'search_searchdocument' AND column_name = 'tsv'"
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT tablename FROM pg_indexes WHERE indexname = %s", [name])
+        assert cursor.fetchone()[0] == "search_tsv"
+    assert found() == set(unindexed)
