@@ -13,16 +13,24 @@ from shinbun.search.kanji import OLD_TO_NEW
         ("附属", "付属"),  # Sudachi's normalised form
         ("ウィルス", "ウイルス"),  # katakana variant
         ("コンピュータ", "コンピューター"),  # long vowel mark
+        ("メモリ", "メモリー"),  # (not in the dictionary's normalised forms)
+        ("ﾌﾟﾘﾝﾀ", "プリンター"),
         ("２０２５", "2025"),  # full-width digits
         ("ＡＩ", "AI"),  # full-width Latin
         ("Tokyo", "tokyo"),  # case
         ("國學院", "国学院"),  # old kanji (kanji.py)
         ("櫻", "桜"),
+        ("渡邉", "渡辺"),  # a variant kanji of names
     ],
 )
 def test_other_forms_analyse_like_the_usual_one(written, usual):
     assert terms(written) == terms(usual)
     assert terms(written)  # and they are words, not dropped
+
+
+@pytest.mark.parametrize(("short", "long"), [("カバ", "カバー"), ("エラ", "エラー")])
+def test_a_short_word_keeps_its_long_vowel(short, long):
+    assert terms(short) != terms(long)
 
 
 def test_words_that_differ_stay_apart():

@@ -29,6 +29,7 @@ CHUNK_CHARS = 12_000
 MAX_WORD_CHARS = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _INNER_PUNCT = re.compile(r"[\W_]+")
+_LONG_VOWEL_END = re.compile(r"[ァ-ヺ][ァ-ヺー]{2,}ー")
 _CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "連体詞", "接頭辞", "接尾辞"}
 _DROP_POS = {"補助記号", "空白"}
 _JOINABLE_POS = {"名詞", "接頭辞", "接尾辞"}
@@ -108,7 +109,13 @@ def _form(normalized: str) -> str:
         if len(_forms) > 500_000:
             _forms.clear()
         # Engines refuse very long words (PostgreSQL: 2 KB); no real word is this long.
-        form = _forms[normalized] = _INNER_PUNCT.sub("", normalized.lower())[:MAX_WORD_CHARS]
+        form = _INNER_PUNCT.sub("", normalized.lower())[:MAX_WORD_CHARS]
+        # A loanword's final long vowel is written or left out (メモリ, メモリー; the
+        # dictionary knows this for some words only): left out, past three kana, so
+        # カバー and カバ stay apart.
+        if _LONG_VOWEL_END.fullmatch(form):
+            form = form[:-1]
+        _forms[normalized] = form
     return form
 
 

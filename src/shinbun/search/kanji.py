@@ -30,6 +30,8 @@ _PAIRS = (
     "餘余 譽誉 搖揺 樣様 謠謡 來来 賴頼 亂乱 覽覧 龍竜 "
     "兩両 獵猟 綠緑 壘塁 淚涙 勵励 禮礼 隸隷 靈霊 齡齢 "
     "戀恋 爐炉 勞労 樓楼 郞郎 錄録 灣湾 晩晩 髙高 﨑崎 "
+    # Variants (異体字) of names, read as the usual form.
+    "邉辺 邊辺 嶋島 嵜崎 槗橋 "
 )
 
 OLD_TO_NEW = {pair[0]: pair[1] for pair in _PAIRS.split() if pair[0] != pair[1]}
