@@ -62,6 +62,11 @@ def test_words_are_joined_only_into_what_the_dictionary_reads_as_one_word():
     assert terms("トランプ大統領") == ["トランプ", "大統領"]
 
 
+@pytest.mark.parametrize(("text", "not_a_word"), [("田中さんご結婚", "さんご"), ("3人目", "人目")])
+def test_kana_and_counters_are_not_joined_to_their_neighbour(text, not_a_word):
+    assert not_a_word not in terms(text)
+
+
 def test_symbols_and_white_space_are_dropped():
     assert terms("「東京、大阪」！\u3000\u3000\t\n★ ※ ・…") == terms("東京 大阪")
     assert terms("東京") == ["東京"]

@@ -33,6 +33,10 @@ _LONG_VOWEL_END = re.compile(r"[ァ-ヺ][ァ-ヺー]{2,}ー")
 _CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "連体詞", "接頭辞", "接尾辞"}
 _DROP_POS = {"補助記号", "空白"}
 _JOINABLE_POS = {"名詞", "接頭辞", "接尾辞"}
+# Only kanji and katakana join, after a piece of two characters at least: a counter or
+# a kana prefix glued to its neighbour is usually another word (2人目 is not 人目, さん
+# ご結婚 not さんご). Over the corpus: 175 joins (甲子園, 自転車, ソフトバンク, ...).
+_JOINABLE_TEXT = re.compile(r"[\u4e00-\u9fff々\u30a1-\u30faー]+")
 _TRANSLATE = str.maketrans(OLD_TO_NEW)
 
 
@@ -149,8 +153,8 @@ def _words(text: str, positions: bool = True) -> list[tuple]:
 
     Context can make the dictionary split a word it knows: 国学院 alone is one word, but
     in 国学院について it is read as 国学 + 院, so a search for 国学院 would miss it. Two
-    adjacent nouns or affixes whose text is one word on its own become that word, so
-    the text is read as a search for any of its words is."""
+    adjacent nouns or affixes of kanji and katakana whose text is one word on its own
+    become that word, so the text is read as a search for any of its words is."""
     tokenizer = _tokenizer()
     words: list[tuple] = []
     append = words.append
@@ -167,7 +171,13 @@ def _words(text: str, positions: bool = True) -> list[tuple]:
                 joined_to = -1
                 continue
             begin, end = morpheme.begin(), morpheme.end()
-            if joinable and joined_to == begin and end - joined_from <= MAX_JOINED_CHARS:
+            if (
+                joinable
+                and joined_to == begin
+                and begin - joined_from >= 2
+                and end - joined_from <= MAX_JOINED_CHARS
+                and _JOINABLE_TEXT.fullmatch(chunk, joined_from, end)
+            ):
                 alone = _as_one_word(chunk[joined_from:end])
                 if alone is not None:
                     words[-1] = (offset + joined_from, offset + end, *alone) if positions else alone
