@@ -372,6 +372,9 @@ class PostgresBackend(Engine):
     # table at 1,000,000 articles (~30 µs from the documents' rows before), so 2,000
     # rows (~15 ms) find 20 matches of a query in 1 % of the articles.
     probe_rows = 2_000
+    # Grammatical words only (TermStat cannot size them): the common ones (の, が) match
+    # within the first rows, and a rare one (ささ) should not cost the full probe.
+    unsized_probe_rows = 500
 
     def probe_newest(self, cursor, plan: Plan) -> list[int] | None:
         """Walking sort_key down reads each row's vector: the probe reads at most
@@ -380,16 +383,18 @@ class PostgresBackend(Engine):
         index instead. It is not tried when the words' own frequencies, taken as
         independent, promise fewer than ``probe`` matches in that many rows (two words
         each in 3-4 % of the articles): the index finds those sooner."""
-        share = math.prod(
-            min(1.0, plan.frequency(f) / (plan.total or 1)) for f in plan.query.required
-        )
-        if share * self.probe_rows < self.probe:
+        required = plan.query.required
+        share = math.prod(min(1.0, plan.frequency(f) / (plan.total or 1)) for f in required)
+        rows = self.probe_rows
+        if all(form in plan.query.grammatical for form in required):
+            rows = min(rows, self.unsized_probe_rows)
+        if share * rows < self.probe:
             return None
         cursor.execute(
             f"SELECT sort_key FROM (SELECT sort_key, tsv FROM {self.source} "
             "WHERE sort_key BETWEEN %s AND %s ORDER BY sort_key DESC LIMIT %s) w "
             f"WHERE {plan.match} ORDER BY sort_key DESC LIMIT %s",
-            [plan.key_from, plan.key_to, self.probe_rows, *plan.match_params, self.probe],
+            [plan.key_from, plan.key_to, rows, *plan.match_params, self.probe],
         )
         newest = [row[0] for row in cursor.fetchall()]
         if len(newest) == self.probe:
@@ -397,9 +402,9 @@ class PostgresBackend(Engine):
         cursor.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {self.source} "
             "WHERE sort_key BETWEEN %s AND %s LIMIT %s) r",
-            [plan.key_from, plan.key_to, self.probe_rows],
+            [plan.key_from, plan.key_to, rows],
         )
-        return newest if cursor.fetchone()[0] < self.probe_rows else None
+        return newest if cursor.fetchone()[0] < rows else None
 
     def counted_newest(self, cursor, plan: Plan, limit: int, offset: int):
         """One pass over the index for the count and the page: every match (at most
