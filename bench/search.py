@@ -152,30 +152,23 @@ def raw_runner():
     from shinbun.search.query import parse_query
 
     engine = backend()
-    if connection.vendor == "postgresql":
-        newest = (
-            f"SELECT sort_key FROM {engine.table} WHERE tsv @@ %s::tsquery "
-            "ORDER BY sort_key DESC LIMIT 20"
-        )
-        relevance = (  # the backend's ranking: RUM's distance, or ts_rank_cd with GIN
-            f"SELECT sort_key FROM {engine.table} WHERE tsv @@ %s::tsquery "
-            f"ORDER BY {engine.rank}{'' if uses_rum() else ', sort_key DESC'} LIMIT 20"
-        )
-        double = True
+    postgres = connection.vendor == "postgresql"
+    key = engine.key
+    # The engine's own match condition, one parameter: the query expression.
+    matched, _ = engine.condition(parse_query("試験"))
+    matching = f"SELECT {key} FROM {engine.source} WHERE {matched} "
+    newest = matching + f"ORDER BY {key} DESC LIMIT 20"
+    if postgres:  # the backend's ranking: RUM's distance, or ts_rank_cd with GIN
+        rank = f"{engine.rank}{'' if uses_rum() else ', sort_key DESC'}"
     else:
-        newest = (
-            "SELECT rowid FROM search_fts WHERE search_fts MATCH %s ORDER BY rowid DESC LIMIT 20"
-        )
-        relevance = (
-            "SELECT rowid FROM search_fts WHERE search_fts MATCH %s "
-            f"ORDER BY bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0), rowid DESC LIMIT 20"
-        )
-        double = False
-    table = engine.table
-    matched = "tsv @@ %s::tsquery" if double else "search_fts MATCH %s"
+        rank = f"bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0), rowid DESC"
+    relevance = matching + f"ORDER BY {rank} LIMIT 20"
     # What the API answers, written by hand: the count (stopped where ours stops) and
     # the page's articles with what a result shows.
-    count = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {matched} LIMIT {COUNT_CAP + 1}) t"
+    count = (
+        f"SELECT count(*) FROM (SELECT 1 FROM {engine.source} WHERE {matched} "
+        f"LIMIT {COUNT_CAP + 1}) t"
+    )
     articles = (
         "SELECT a.id, a.headline, a.lead, a.published_at, a.access, s.slug, s.name, d.sort_key "
         "FROM search_searchdocument d JOIN newsroom_article a ON a.id = d.article_id "
@@ -187,7 +180,8 @@ def raw_runner():
     def prepare(raw: str, sort: str, answer: bool = False):
         expression = engine.expression(parse_query(raw))
         sql = newest if sort == "newest" else relevance
-        params = [expression, expression] if double and sort != "newest" else [expression]
+        twice = postgres and sort != "newest"  # RUM's and ts_rank_cd's rank take it again
+        params = [expression, expression] if twice else [expression]
 
         def run():
             with connection.cursor() as cursor:
@@ -214,16 +208,13 @@ def count_matches(queries: dict[str, list[str]]) -> dict[str, list[int]]:
     from shinbun.search.query import parse_query
 
     engine = backend()
-    if connection.vendor == "postgresql":
-        sql = f"SELECT count(*) FROM {engine.table} WHERE tsv @@ %s::tsquery"
-    else:
-        sql = "SELECT count(*) FROM search_fts WHERE search_fts MATCH %s"
     out = {}
     with connection.cursor() as cursor:
         for name, items in queries.items():
             out[name] = []
             for raw in items:
-                cursor.execute(sql, [engine.expression(parse_query(raw))])
+                matched, params = engine.condition(parse_query(raw))
+                cursor.execute(f"SELECT count(*) FROM {engine.source} WHERE {matched}", params)
                 out[name].append(cursor.fetchone()[0])
     return out
 

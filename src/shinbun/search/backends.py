@@ -97,13 +97,13 @@ class Engine:
         plan = Plan(query, match, where, match_params, key_from, key_to, df, total)
         rarest = min(map(plan.frequency, query.required))
         with connection.cursor() as cursor:
-            if rarest <= self.narrow and sort != "relevance":
-                count, keys = self.counted_newest(cursor, plan, limit, offset)
-                return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
             if rarest > self.narrow:
                 count = self.estimate(cursor, plan)
-            else:
+            elif sort == "relevance":
                 count = self.count(cursor, plan.where, plan.params)
+            else:
+                count, keys = self.counted_newest(cursor, plan, limit, offset)
+                return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
             newest = plan.newest
             if sort == "relevance":
                 keys = self.ranked(cursor, plan, count, limit, offset)
