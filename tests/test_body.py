@@ -1,9 +1,13 @@
 """Article bodies are sanitised: a <script> typed by an editor never reaches a reader."""
 
+import html
 import json
 import re
 
+import nh3
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shinbun.newsroom.body import blocks_to_text, clean_text, parse_body
 
@@ -49,6 +53,15 @@ def test_clean_text_drops_control_characters_and_normalises():
 def test_blocks_to_text_is_plain():
     text = blocks_to_text(parse_body("<strong>A &amp; B</strong>\n\n## 見出し"))
     assert text == "A & B\n\n見出し"
+
+
+@given(st.text(max_size=60))
+def test_a_paragraph_without_markup_reads_as_the_html_parser_would_read_it(text):
+    """blocks_to_text skips the parser for paragraphs with nothing to strip; whatever
+    the text, the result is the parser's."""
+    block = {"type": "p", "html": text}
+    parsed = html.unescape(nh3.clean(text.replace("<br>", "\n"), tags=set()))
+    assert blocks_to_text([block]) == parsed
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from django.core.management import CommandError, call_command
 
 from shinbun.newsroom.importing import RecordError, import_file, read_records
 from shinbun.newsroom.models import Article, Section
-
-CORPUS = Path("/work/shared/corpus/livedoor-news.jsonl.gz")
+from tests.corpus import CORPUS
 
 
 def record(n, **fields):

@@ -1,9 +1,16 @@
 """The one analysis function: what makes two spellings the same word for search."""
 
-import pytest
+import gzip
+import json
+import unicodedata
 
-from shinbun.search.analysis import analyze, normalize_text, terms
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shinbun.search.analysis import _nfkc, analyze, normalize_text, terms
 from shinbun.search.kanji import OLD_TO_NEW
+from tests.corpus import CORPUS
 
 
 @pytest.mark.parametrize(
@@ -116,3 +123,41 @@ def test_emoji_and_empty():
     assert terms("") == [] and terms(None) == []
     assert terms("🎉🎉") == []
     assert terms("🎉東京🎉") == ["東京"]
+
+
+# --- NFKC, normalising only what may change ------------------------------------------
+
+
+def test_nfkc_of_every_character_in_every_context():
+    """Each character of the Basic Multilingual Plane, alone, after a base letter and
+    before a combining mark, as unicodedata normalises it: the table of what may
+    change has no gap."""
+    for code in range(0x10000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        char = chr(code)
+        text = f"{char}a{char}\u0301{char}ｶ{char}\u3099漢{char}\u1161"
+        assert _nfkc(text) == unicodedata.normalize("NFKC", text), hex(code)
+
+
+@given(
+    st.text(
+        st.sampled_from(
+            "あかｶｷﾞﾞﾟ\uff9e\u3099\u309a\u309b漢國ＡＢ１２　（）！ｰ-ーe\u0301\u0323\u0300"
+            "\u1100\u1161\u11a8가각①㈱㍻ﬁ½\u2028\t\n 𠮷😀"
+        ),
+        max_size=40,
+    )
+)
+def test_nfkc_equals_unicodedatas(text):
+    assert _nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_nfkc_of_the_corpus_equals_unicodedatas():
+    if not CORPUS.exists():
+        pytest.skip("the corpus is not on this machine")
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
+        for number, line in enumerate(lines):
+            if number % 7 == 0:  # a seventh is enough to meet every kind of article
+                text = json.loads(line)["body"]
+                assert _nfkc(text) == unicodedata.normalize("NFKC", text), number

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from shinbun.search import recommend, topics
+from shinbun.search.indexing import term_weights
 from shinbun.search.models import Recommendation, SearchDocument, TopicModel
 
 POOLS = {
@@ -159,7 +160,7 @@ def test_a_story_sent_again_with_more_around_it_is_a_near_duplicate(archive, mak
     index(longer)
     a, b = (SearchDocument.objects.get(pk=pk) for pk in (original, longer.pk))
     df, total = recommend.document_frequencies([*a.terms, *b.terms])
-    vectors = [recommend._vector(d.terms, df, total) for d in (a, b)]
+    vectors = [term_weights(d.terms, df, total) for d in (a, b)]
     assert recommend.cosine(*vectors) < recommend.NEAR_DUPLICATE  # the vectors miss it
     assert (
         recommend.jaccard(

@@ -63,12 +63,18 @@ def parse_body(source: str) -> list[dict]:
     return blocks
 
 
+_MARKUP = re.compile(r"[<&\r\0]")  # what the HTML parser would change
+
+
 def blocks_to_text(blocks: list[dict]) -> str:
     """Plain text of the body (for feeds' descriptions, JSON-LD, search)."""
     parts = []
     for block in blocks:
         if block["type"] == "p":
-            parts.append(html.unescape(nh3.clean(block["html"].replace("<br>", "\n"), tags=set())))
+            text = block["html"]
+            if _MARKUP.search(text):  # most paragraphs are plain text: nothing to strip
+                text = html.unescape(nh3.clean(text.replace("<br>", "\n"), tags=set()))
+            parts.append(text)
         elif block["type"] == "h2":
             parts.append(block["text"])
     return "\n\n".join(parts)

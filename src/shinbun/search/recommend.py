@@ -36,7 +36,7 @@ from shinbun.search.indexing import (
     document_frequencies,
     idf,
     set_norms,
-    term_weight,
+    term_weights,
 )
 from shinbun.search.models import Recommendation, SearchDocument
 
@@ -82,10 +82,6 @@ def jaccard(a: set, b: set) -> float:
     return shared / (len(a) + len(b) - shared) if shared else 0.0
 
 
-def _vector(terms: dict[str, int], df: dict[str, int], total: int) -> dict[str, float]:
-    return {form: term_weight(tf, idf(df.get(form, 1), total)) for form, tf in terms.items()}
-
-
 def _age_days(key_a: int, key_b: int) -> float:
     return abs(key_a // ID_SPACE - key_b // ID_SPACE) / 86400
 
@@ -109,7 +105,7 @@ def recommend(article_id: int) -> list[Scored]:
     if document is None or not document.terms:
         return []
     df, total = document_frequencies(document.terms)
-    query = _vector(document.terms, df, total)
+    query = term_weights(document.terms, df, total)
     query_norm = math.sqrt(sum(w * w for w in query.values()))
     if not query_norm:
         return []
@@ -178,7 +174,7 @@ def recommend(article_id: int) -> list[Scored]:
             ).values_list("pk", "title", "body")
         }
         for score, candidate in head:
-            vector = _vector(candidate.terms, head_df, total)
+            vector = term_weights(candidate.terms, head_df, total)
             text = shingles(*texts.get(candidate.pk, ("", "")), candidate.terms)
             if cosine(vector, query) >= NEAR_DUPLICATE or jaccard(text, own) >= SHINGLE_DUPLICATE:
                 continue  # the article's own story again (exactly, with today's idf)
