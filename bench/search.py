@@ -287,7 +287,7 @@ def indexing_run(corpus: Path, articles: int, batch: int) -> dict:
     from shinbun.newsroom.importing import _apply, _section, read_jsonl
     from shinbun.newsroom.models import Article
     from shinbun.search import indexing
-    from shinbun.search.analysis import analyze
+    from shinbun.search.analysis import index_terms
     from shinbun.search.models import SearchDocument
 
     call_command("migrate", "--noinput", verbosity=0)
@@ -302,7 +302,7 @@ def indexing_run(corpus: Path, articles: int, batch: int) -> dict:
             if len(rows) == articles:
                 break
         Article.objects.bulk_create(rows, batch_size=500)
-    analyze("ウォームアップ")  # the dictionary loads once per process, outside the timing
+    index_terms("ウォームアップ")  # the dictionary loads once per process, outside the timing
     loaded = list(Article.objects.order_by("pk")[:articles])
     chars = sum(len(a.headline) + len(a.lead) + len(a.body_text) for a in loaded)
     timings = []
@@ -317,11 +317,11 @@ def indexing_run(corpus: Path, articles: int, batch: int) -> dict:
             indexing.index_articles(loaded[start : start + batch])
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         timings.append({"round": round_, "wall_s": wall, "cpu_s": cpu})
-    # Raw analysis alone, the same text, for comparison.
+    # The analysis indexing runs, alone, on the same text.
     cpu0 = time.process_time()
     for a in loaded:
-        analyze(" ".join(filter(None, [a.headline, a.subheadline])))
-        analyze(a.lead + "\n" + a.body_text)
+        index_terms(" ".join(filter(None, [a.headline, a.subheadline])))
+        index_terms(a.lead + "\n" + a.body_text)
     analysis_cpu = time.process_time() - cpu0
     # And SudachiPy alone (tokenize, no attribute read), the reference figure.
     from shinbun.search.analysis import _tokenizer
