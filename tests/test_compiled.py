@@ -8,14 +8,16 @@ from django.conf import settings
 from django.contrib.auth import get_user
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
+from django.db import connection
 from django.http import HttpRequest
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shinbun.core.compiled import CompiledQuery
 from shinbun.members.backends import AuthenticationBackend, ModelBackend
 from shinbun.members.models import User
 from shinbun.members.sessions import CachedDatabaseSessionStore, DatabaseSessionStore
-from shinbun.newsroom.models import Article
+from shinbun.newsroom.models import Article, Correction
 
 
 def published_states(pk, now):
@@ -120,3 +122,39 @@ def test_remembered_decoding_hands_out_copies(db):
     nested.save()
     DatabaseSessionStore(nested.session_key)["list"].append(2)
     assert DatabaseSessionStore(nested.session_key)["list"] == [1]
+
+
+def test_select_related_sets_the_related_instance_as_the_orm_does(make):
+    """One level of select_related (search results and their section), also when a
+    page's keys are fewer than the compiled query's: the rest is padded."""
+    first = make.article(headline="一つ目")
+    second = make.article(headline="二つ目")
+
+    def build(pk_a, pk_b):
+        return (
+            Article.objects.filter(pk__in=[pk_a, pk_b])
+            .select_related("section", "series")
+            .only("headline", "section__name", "series__name")
+            .order_by("pk")
+        )
+
+    compiled = CompiledQuery(build, -987654321, -987654322)
+    got = compiled.rows(first.pk, second.pk)
+    expected = list(build(first.pk, second.pk))
+    assert [(a.pk, a.headline, a.section.pk, a.section.name, a.series) for a in got] == [
+        (a.pk, a.headline, a.section.pk, a.section.name, None) for a in expected
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        assert got[0].section.name == first.section.name  # no query: it came with the row
+    assert not queries.captured_queries
+    assert [a.pk for a in compiled.rows(second.pk, -1)] == [second.pk]
+    assert "section" not in got[0].get_deferred_fields() and "lead" in got[0].get_deferred_fields()
+
+
+def test_nested_select_related_is_refused(db):
+    nested = CompiledQuery(
+        lambda pk: Correction.objects.filter(pk=pk).select_related("article__section"),
+        -987654321,
+    )
+    with pytest.raises(ValueError):
+        nested.rows(1)

@@ -47,12 +47,9 @@ class CompiledQuery:
         instances = None
         if queryset._fields is None:  # model instances, as ModelIterable makes them
             info = compiler.klass_info
-            if info.get("related_klass_infos"):
-                raise ValueError("select_related is not supported")
-            start, end = info["select_fields"][0], info["select_fields"][-1] + 1
-            attnames = [column[0].target.attname for column in compiler.select[start:end]]
+            related = [_related(compiler, i) for i in info.get("related_klass_infos", [])]
             annotations = list(compiler.annotation_col_map.items())
-            instances = (queryset.model, start, end, attnames, annotations)
+            instances = (_columns(compiler, info), annotations, related)
         # SQLite's cursor wrapper rewrites %s to ? with a regular expression on every
         # execution; do it once here and run on the driver's own cursor.
         connection.ensure_connection()
@@ -86,18 +83,41 @@ class CompiledQuery:
                 row[position] = value
         if instances is None:
             return rows
-        model, start, end, attnames, annotations = instances
+        (model, start, end, attnames), annotations, related = instances
         objects = []
         for row in rows:
             obj = model.from_db(using, attnames, row[start:end])
             for name, position in annotations:
                 setattr(obj, name, row[position])
+            for (other, first, after, names), pk_at, local_setter, remote_setter in related:
+                values = row[first:after]
+                linked = None if values[pk_at] is None else other.from_db(using, names, values)
+                local_setter(obj, linked)
+                if linked is not None:
+                    remote_setter(linked, obj)
             objects.append(obj)
         return objects
 
     def first(self, *values, using: str = "default"):
         rows = self.rows(*values, using=using)
         return rows[0] if rows else None
+
+
+def _columns(compiler, info) -> tuple:
+    """(model, first column, end, attnames) of one model's columns in the rows."""
+    start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+    attnames = [column[0].target.attname for column in compiler.select[start:end]]
+    return info["model"], start, end, attnames
+
+
+def _related(compiler, info) -> tuple:
+    """A select_related model, set on each instance as Django's RelatedPopulator sets it
+    (one level: a related model's own select_related is not supported)."""
+    if info.get("related_klass_infos") or info.get("from_parent"):
+        raise ValueError("nested select_related and inherited models are not supported")
+    columns = _columns(compiler, info)
+    pk_at = columns[3].index(info["model"]._meta.pk.attname)
+    return columns, pk_at, info["local_setter"], info["remote_setter"]
 
 
 def _execute(connection, sql: str, native: str | None, params: list) -> list:

@@ -2,12 +2,14 @@
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from shinbun.core.compiled import CompiledQuery
 from shinbun.core.timefmt import JST
 from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Column, Keyword, Section, Series
@@ -132,17 +134,41 @@ def search(
     return page
 
 
-def _articles(sort_keys: list[int]) -> list[Article]:
-    """The published articles of these index keys, in their order, in one query, with
-    only what a result shows (SUMMARY_FIELDS)."""
+def _summaries(now, *sort_keys):
     documents = SearchDocument.objects.filter(sort_key__in=sort_keys)
-    found = (
-        Article.objects.published()
+    return (
+        Article.objects.published(now)
         .filter(pk__in=documents.values("pk"))
         .select_related("section")
         .only(*SUMMARY_FIELDS)
         .annotate(search_key=Subquery(documents.filter(pk=OuterRef("pk")).values("sort_key")))
     )
+
+
+# A result page's articles, compiled once for pages of up to 20, 50 and 100 results (a
+# shorter page fills the rest with a key no document has): building and compiling the
+# queryset cost four times what the query costs, most of our layer's time on top of the
+# engine's answer.
+_SUMMARY_QUERIES = {
+    size: CompiledQuery(
+        _summaries, datetime(1901, 1, 1, tzinfo=UTC), *range(-987654321, -987654321 - size, -1)
+    )
+    for size in (20, 50, 100)
+}
+_NO_KEY = -1
+
+
+def _articles(sort_keys: list[int]) -> list[Article]:
+    """The published articles of these index keys, in their order, in one query, with
+    only what a result shows (SUMMARY_FIELDS)."""
+    if not sort_keys:
+        return []
+    size = next((size for size in _SUMMARY_QUERIES if size >= len(sort_keys)), None)
+    if size is None:
+        found = _summaries(timezone.now(), *sort_keys)
+    else:
+        padded = [*sort_keys, *[_NO_KEY] * (size - len(sort_keys))]
+        found = _SUMMARY_QUERIES[size].rows(timezone.now(), *padded)
     by_key = {article.search_key: article for article in found}
     return [by_key[key] for key in sort_keys if key in by_key]
 
