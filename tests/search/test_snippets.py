@@ -110,6 +110,21 @@ def test_long_text_is_cut_around_the_first_match(visitor, make, index):
     assert len(snippet) <= services.SNIPPET_CHARS + len("<mark></mark>") + 2
 
 
+def test_a_match_written_in_another_form_deep_in_the_text_is_found(visitor, make, index):
+    """The searched form does not appear as written (ウィルス for ウイルス): the text is
+    analysed to find it, and the window is cut there."""
+    filler = "経済の動向を見守る。" * 40
+    index(make.article(lead="冒頭。", body_source=f"{filler}新型ウィルスが流行した。{filler}"))
+    _, (snippet,), _ = snippets_via(visitor, "ウイルス")
+    assert snippet.startswith("…") and "<mark>ウィルス</mark>" in snippet
+
+
+def test_a_word_only_in_the_headline_leaves_the_beginning_as_the_snippet(visitor, make, index):
+    index(make.article(headline="為替の話", lead="冒頭の一文。", body_source="本文。" * 50))
+    _, (snippet,), _ = snippets_via(visitor, "為替")
+    assert snippet.startswith("冒頭の一文。") and "<mark>" not in snippet
+
+
 SCRIPT = "<script>alert('x')</script>"
 
 

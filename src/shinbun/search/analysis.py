@@ -258,6 +258,11 @@ def analyze_normalized(text: str) -> list[Token]:
     ]
 
 
+def first_match(text: str, forms: set[str]) -> int | None:
+    """Where in this normalised text the first word with one of these forms starts."""
+    return next((start for start, _, form, _ in _words(text) if form in forms), None)
+
+
 def index_terms(text: str) -> list[tuple[str, bool]]:
     """The same analysis without positions (form, content word): what indexing needs,
     at a fraction of the cost of building Token objects."""
