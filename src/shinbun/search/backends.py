@@ -97,11 +97,12 @@ class Engine:
         plan = Plan(query, match, where, match_params, key_from, key_to, df, total)
         rarest = min(map(plan.frequency, query.required))
         with connection.cursor() as cursor:
-            if rarest > self.narrow:
-                count = self.estimate(cursor, plan)
-            elif sort == "relevance":
+            # Every word common: estimated, unless the matches are too sparse among the
+            # newest articles to tell (None), and then counted like a rare word's.
+            count = self.estimate(cursor, plan) if rarest > self.narrow else None
+            if count is None and sort == "relevance":
                 count = self.count(cursor, plan.where, plan.params)
-            else:
+            elif count is None:
                 count, keys = self.counted_newest(cursor, plan, limit, offset)
                 return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
             newest = plan.newest
@@ -127,13 +128,14 @@ class Engine:
         )
         return [row[0] for row in cursor.fetchall()]
 
-    def estimate(self, cursor, plan: "Plan") -> int:
+    def estimate(self, cursor, plan: "Plan") -> int | None:
         """The count of a query of common words: COUNT_CAP + 1 (「10000件以上」) when the
-        newest matches are dense enough for ``narrow`` matches in the range, else exact.
-        Notes the newest matches and their density on the plan."""
+        newest matches are dense enough for ``narrow`` matches in the range, else exact;
+        None when the probe was not made (too sparse among the newest articles: the
+        caller counts). Notes the newest matches and their density on the plan."""
         newest = self.probe_newest(cursor, plan)
-        if newest is None:  # too sparse among the newest articles: the index counts
-            return self.count(cursor, plan.where, plan.params)
+        if newest is None:
+            return None
         plan.newest = newest
         if len(plan.newest) < self.probe:  # the walk went through the whole range
             plan.density, plan.complete = 1.0, True
