@@ -595,3 +595,69 @@ def test_common_words_absent_from_the_newest_articles_go_to_the_index(
         assert {h.article.pk for h in page.hits} == {a.pk for a in old}
     page = services.search("選挙", limit=2, offset=1)
     assert [h.article.pk for h in page.hits] == [a.pk for a in old[1:]]
+
+
+@pytest.fixture
+def election_typhoon(make, index):
+    """10 articles, newest first: 6 hold 台風, of which ``both`` also hold 選挙; 選挙 is
+    also in every article without 台風."""
+
+    def build(both: int):
+        articles = []
+        for n in range(10):
+            words = ["台風"] if n < 6 else []
+            if n < both or n >= 6:
+                words.append("選挙")
+            articles.append(
+                make.article(
+                    headline=f"{'と'.join(words)}の話題{n}",
+                    published_at=timezone.now() - timedelta(hours=n),
+                )
+            )
+        index(*articles)
+        return articles
+
+    return build
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's estimate for a rarer word")
+def test_a_common_word_beside_a_rarer_one_is_estimated_from_the_rarer_words_count(
+    election_typhoon, monkeypatch
+):
+    """TermStat counts 台風's 6 articles; the share of them holding 選挙 is read from the
+    newest articles only (here the 3 newest, which all hold both): 6 x 3/3 = 6
+    estimated, over a cap of 3 by more than the margin, without counting. (Counted,
+    the matches are 3: the older 台風 articles lack 選挙.)"""
+    articles = election_typhoon(both=3)
+    monkeypatch.setattr(backends, "COUNT_CAP", 3)
+    monkeypatch.setattr(backends.PostgresBackend, "share_rows", 3)
+    monkeypatch.setattr(backends.PostgresBackend, "share_sample", 2)
+    for offset in (0, 1):
+        page = services.search("選挙 台風", limit=2, offset=offset)
+        assert (page.count, page.count_capped) == (3, True)
+        assert [h.article.pk for h in page.hits] == [a.pk for a in articles[offset : offset + 2]]
+    # Too few of 台風's articles read to be sure, or a page past what was read, or a
+    # date range (TermStat's counts are for the whole archive): counted.
+    monkeypatch.setattr(backends.PostgresBackend, "share_sample", 4)
+    page = services.search("選挙 台風", limit=2)
+    assert (page.count, page.count_capped) == (3, False)
+    monkeypatch.setattr(backends.PostgresBackend, "share_sample", 2)
+    page = services.search("選挙 台風", limit=2, offset=2)
+    assert (page.count, page.count_capped) == (3, False)
+    assert [h.article.pk for h in page.hits] == [articles[2].pk]
+    week = services.Filters(date_from=(timezone.now() - timedelta(days=7)).date())
+    assert services.search("選挙 台風", week).count_capped is False
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's estimate for a rarer word")
+def test_a_rarer_word_seldom_beside_the_common_one_is_counted_exactly(
+    election_typhoon, monkeypatch
+):
+    """選挙 is in 6 of 10 articles and 台風 in 6: independent, 3.6 matches, over the
+    cap of 3; but only 2 of 台風's articles hold 選挙, so the matches are counted."""
+    articles = election_typhoon(both=2)
+    monkeypatch.setattr(backends, "COUNT_CAP", 3)
+    monkeypatch.setattr(backends.PostgresBackend, "share_sample", 2)
+    page = services.search("選挙 台風")
+    assert (page.count, page.count_capped) == (2, False)
+    assert [h.article.pk for h in page.hits] == [a.pk for a in articles[:2]]

@@ -408,13 +408,22 @@ class PostgresBackend(Engine):
         )
         return newest if cursor.fetchone()[0] < rows else None
 
+    # The newest articles read to tell which share of the rarest word's articles hold
+    # the rest of the query (~7 µs each: ~20 ms), and how sure that share must be.
+    share_rows = 3_000
+    share_sample = 40  # of the rarest word's articles among them, at least
+    share_margin = 1.2  # the estimate must pass COUNT_CAP by this much
+
     def counted_newest(self, cursor, plan: Plan, limit: int, offset: int):
         """One pass over the index for the count and the page: every match (at most
         ``narrow``) is read once, counted and the newest kept; the rows are narrow, so
         reading 15,000 of them costs a few ms, where walking the key down reads each
-        row's vector."""
+        row's vector. Unless the matches surely pass COUNT_CAP (estimated_newest)."""
         if not uses_rum():
             return super().counted_newest(cursor, plan, limit, offset)
+        estimated = self.estimated_newest(cursor, plan, limit, offset)
+        if estimated is not None:
+            return estimated
         with _through_the_index(cursor):
             cursor.execute(
                 f"SELECT sort_key, count(*) OVER () FROM {self.source} WHERE {plan.where} "
@@ -427,6 +436,43 @@ class PostgresBackend(Engine):
         if offset == 0:
             return 0, []
         return self.count(cursor, plan.where, plan.params), []  # a page past the end
+
+    def estimated_newest(self, cursor, plan: Plan, limit: int, offset: int):
+        """(COUNT_CAP + 1, the page) when a common word beside a rarer one surely has
+        more than COUNT_CAP matches, else None (the caller counts). Counting them is
+        RUM's AND, which looks each article of the rarer word up in the common word's
+        posting tree: 25-45 ms for 13,000-21,000 matches at 1,000,000 articles (日本 主題,
+        よう アーチスト). TermStat knows exactly how many articles hold the rarer word;
+        the share of them holding the rest of the query is read from the newest
+        ``share_rows`` articles, which also give the page. Only over the whole archive
+        (TermStat's counts are not per date range), and only when the words' own
+        frequencies, taken as independent, already promise more than COUNT_CAP."""
+        required = plan.query.required
+        rarest = min(required, key=plan.frequency)
+        articles = plan.frequency(rarest)
+        independent = articles * math.prod(
+            min(1.0, plan.frequency(f) / (plan.total or 1)) for f in required if f != rarest
+        )
+        if (
+            rarest in plan.query.grammatical
+            or plan.key_from > MIN_KEY
+            or plan.key_to < MAX_KEY
+            or independent <= COUNT_CAP
+        ):
+            return None
+        cursor.execute(
+            f"SELECT sort_key, {plan.match} FROM (SELECT sort_key, tsv FROM {self.source} "
+            "ORDER BY sort_key DESC LIMIT %s) w WHERE tsv @@ %s::tsquery "
+            "ORDER BY sort_key DESC",
+            [*plan.match_params, self.share_rows, f"'{rarest}'"],
+        )
+        rows = cursor.fetchall()
+        matches = [key for key, matched in rows if matched]
+        if len(rows) < self.share_sample or len(matches) < offset + limit:
+            return None
+        if articles * len(matches) / len(rows) < self.share_margin * COUNT_CAP:
+            return None
+        return COUNT_CAP + 1, matches[offset : offset + limit]
 
     def newest_order(self, plan: Plan, count: int) -> str:
         # The planner takes a rare word for a common one (it has no statistics for
