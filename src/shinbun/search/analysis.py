@@ -257,9 +257,25 @@ def analyze_normalized(text: str) -> list[Token]:
     ]
 
 
+_SENTENCE_END = re.compile(r"[。！？\n]")
+
+
 def first_match(text: str, forms: set[str]) -> int | None:
-    """Where in this normalised text the first word with one of these forms starts."""
-    return next((start for start, _, form, _ in _words(text) if form in forms), None)
+    """Where in this normalised text the first word with one of these forms starts.
+
+    The text is read in pieces cut at sentence ends, each four times the one before
+    (from a sentence of ~50 characters): a common word is found in the first, while a text without
+    a match is analysed in a few calls rather than sentence by sentence."""
+    start, size = 0, 50
+    while start < len(text):
+        cut = _SENTENCE_END.search(text, start + size)
+        end = cut.end() if cut else len(text)
+        piece = text[start:end]
+        found = next((s for s, _, form, _ in _words(piece) if form in forms), None)
+        if found is not None:
+            return start + found
+        start, size = end, size * 4
+    return None
 
 
 def index_terms(text: str) -> list[tuple[str, bool]]:
