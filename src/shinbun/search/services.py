@@ -140,7 +140,9 @@ def _summaries(now, *sort_keys):
         .filter(pk__in=documents.values("pk"))
         .select_related("section")
         .only(*SUMMARY_FIELDS)
-        .annotate(search_key=Subquery(documents.filter(pk=OuterRef("pk")).values("sort_key")))
+        .annotate(
+            search_key=Subquery(SearchDocument.objects.filter(pk=OuterRef("pk")).values("sort_key"))
+        )
     )
 
 
