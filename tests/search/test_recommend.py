@@ -5,6 +5,7 @@ of sentences, so that articles of one kind share their vocabulary and style but 
 are the same text.
 """
 
+import math
 import random
 from io import StringIO
 
@@ -267,3 +268,21 @@ def test_batch_refreshes_wait_behind_publishing(storage, tmp_path):
         queue.storage.flush_all()
     assert order[0].endswith("refresh_recommendations")
     assert all(name.endswith("refresh_recommendations_batch") for name in order[1:])
+
+
+def test_norms_are_the_lengths_of_the_vectors_by_the_frequencies_after_indexing(make, index):
+    """set_norms takes the frequencies update_term_stats wrote (and reads the rest): the
+    articles indexed together get the length of their vector by the new counts, also
+    when indexed again (the counts then do not change)."""
+    articles = [
+        make.article(headline=f"選挙と{word}", lead=f"{word}の話題が続く。選挙も近い。")
+        for word in ("台風", "円安", "台風")
+    ]
+    for _ in range(2):
+        index(*articles)
+        documents = list(SearchDocument.objects.filter(pk__in=[a.pk for a in articles]))
+        df, total = recommend.document_frequencies(f for d in documents for f in d.terms)
+        for document in documents:
+            weights = term_weights(document.terms, df, total).values()
+            assert document.norm == pytest.approx(math.sqrt(sum(w * w for w in weights)))
+            assert document.norm > 0

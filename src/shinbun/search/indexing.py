@@ -58,9 +58,10 @@ def _entry(document: SearchDocument) -> IndexEntry:
     )
 
 
-def update_term_stats(added: list[SearchDocument], removed: list[SearchDocument]) -> None:
+def update_term_stats(added: list[SearchDocument], removed: list[SearchDocument]) -> dict:
     """Apply document-frequency deltas in one statement, in a fixed order (no deadlocks
-    between workers updating overlapping words)."""
+    between workers updating overlapping words). Returns the new frequencies of the
+    words it changed (set_norms needs them: no second query)."""
     delta: Counter = Counter()
     for document in added:
         delta.update(document.terms.keys())
@@ -71,7 +72,7 @@ def update_term_stats(added: list[SearchDocument], removed: list[SearchDocument]
     delta[TermStat.TOTAL] = len(added) - len(removed)
     rows = sorted((form, n) for form, n in delta.items() if n)
     if not rows:
-        return
+        return {}
     table = TermStat._meta.db_table
     # The rows go as one parameter, unpacked by the database (an array pair, a JSON
     # list): a batch of 100 articles moves ~8,000 of them, which executemany binds one
@@ -88,9 +89,11 @@ def update_term_stats(added: list[SearchDocument], removed: list[SearchDocument]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (form, df) {rows_from} "
-            f"ON CONFLICT (form) DO UPDATE SET df = {table}.df + excluded.df",
+            f"ON CONFLICT (form) DO UPDATE SET df = {table}.df + excluded.df "
+            "RETURNING form, df",
             params,
         )
+        return dict(cursor.fetchall())
 
 
 def document_frequencies(forms) -> tuple[dict[str, int], int]:
@@ -123,8 +126,17 @@ def term_weights(terms: dict[str, int], df: dict[str, int], total: int) -> dict[
     return weights
 
 
-def set_norms(documents: list[SearchDocument]) -> None:
-    df, total = document_frequencies(f for d in documents for f in d.terms)
+def set_norms(documents: list[SearchDocument], known: dict[str, int] | None = None) -> None:
+    """Each document's vector length, by the current document frequencies (``known``:
+    some of them already, as update_term_stats returns them)."""
+    df = dict(known or {})
+    total = df.pop(TermStat.TOTAL, None)
+    missing = {f for d in documents for f in d.terms if f not in df}
+    if missing or total is None:
+        found, counted = document_frequencies(missing)
+        df.update(found)
+        total = counted if total is None else total
+    total = max(total, 1)
     for document in documents:
         document.norm = math.sqrt(
             sum(w * w for w in term_weights(document.terms, df, total).values())
@@ -144,8 +156,7 @@ def index_articles(articles: list[Article]) -> int:
         old = list(SearchDocument.objects.filter(article_id__in=[a.pk for a in articles]))
         engine.remove([_entry(d) for d in old])
         SearchDocument.objects.filter(article_id__in=[d.article_id for d in old]).delete()
-        update_term_stats(documents, old)
-        set_norms(documents)
+        set_norms(documents, update_term_stats(documents, old))
         topics.assign(documents)
         SearchDocument.objects.bulk_create(documents)
         engine.add([_entry(d) for d in documents])
