@@ -209,6 +209,10 @@ class Plan:
         TermStat counts content words only)."""
         return self.total if form in self.query.grammatical else self.df.get(form, 0)
 
+    def independent_share(self, forms) -> float:
+        """The share of articles holding all these forms, were they independent."""
+        return math.prod(min(1.0, self.frequency(f) / (self.total or 1)) for f in forms)
+
 
 def _documents_between(cursor, low: int, high: int) -> int:
     cursor.execute(
@@ -386,7 +390,7 @@ class PostgresBackend(Engine):
         independent, promise fewer than ``probe`` matches in that many rows (two words
         each in 3-4 % of the articles): the index finds those sooner."""
         required = plan.query.required
-        share = math.prod(min(1.0, plan.frequency(f) / (plan.total or 1)) for f in required)
+        share = plan.independent_share(required)
         rows = self.probe_rows
         if all(form in plan.query.grammatical for form in required):
             rows = min(rows, self.unsized_probe_rows)
@@ -450,9 +454,7 @@ class PostgresBackend(Engine):
         required = plan.query.required
         rarest = min(required, key=plan.frequency)
         articles = plan.frequency(rarest)
-        independent = articles * math.prod(
-            min(1.0, plan.frequency(f) / (plan.total or 1)) for f in required if f != rarest
-        )
+        independent = articles * plan.independent_share(f for f in required if f != rarest)
         if (
             rarest in plan.query.grammatical
             or plan.key_from > MIN_KEY
