@@ -158,3 +158,52 @@ def test_nested_select_related_is_refused(db):
     )
     with pytest.raises(ValueError):
         nested.rows(1)
+
+
+def _summaries(pk_a, pk_b):
+    return (
+        Article.objects.filter(pk__in=[pk_a, pk_b])
+        .select_related("section")
+        .only("headline", "published_at", "section__name")
+        .order_by("pk")
+    )
+
+
+def test_instances_are_what_from_db_makes(make):
+    """Instances are made without Model.__init__ (core/compiled.py, _builder): the same
+    values, state and deferred fields, and they load, save and compare as the ORM's."""
+    articles = [make.article(headline="一つ目"), make.article(headline="二つ目")]
+    compiled = CompiledQuery(_summaries, -987654321, -987654322)
+    got = compiled.rows(*(a.pk for a in articles))
+    expected = list(_summaries(*(a.pk for a in articles)))
+
+    def values(instance):
+        return {k: v for k, v in vars(instance).items() if k != "_state"}
+
+    for mine, theirs in zip(got, expected, strict=True):
+        assert values(mine) == values(theirs) and mine == theirs
+        assert values(mine.section) == values(theirs.section)
+        assert (mine._state.adding, mine._state.db) == (False, "default")
+        assert mine.get_deferred_fields() == theirs.get_deferred_fields()
+    got[0].headline = "直した見出し"
+    got[0].save(update_fields=["headline"])
+    assert Article.objects.get(pk=articles[0].pk).headline == "直した見出し"
+    assert got[1].lead == articles[1].lead  # a deferred field, loaded on access
+
+
+def test_model_init_receivers_still_see_every_instance(make):
+    from django.db.models.signals import post_init
+
+    articles = [make.article(), make.article()]
+    compiled = CompiledQuery(_summaries, -987654321, -987654322)
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append((sender, instance.pk))
+
+    post_init.connect(receiver, sender=Article)
+    try:
+        got = compiled.rows(*(a.pk for a in articles))
+    finally:
+        post_init.disconnect(receiver, sender=Article)
+    assert seen == [(Article, a.pk) for a in got]
