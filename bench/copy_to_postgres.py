@@ -96,7 +96,7 @@ def source_rows(source, cursor, table: str, articles: int):
             "ORDER BY rowid"
         )
         vectors = (
-            (key, _tsvector(IndexEntry(key, title.split(), body.split(), facets.split())))
+            (key, _tsvector(IndexEntry(key, title, body, facets)))
             for key, title, body, facets in rows
         )
         return "sort_key, tsv", vectors

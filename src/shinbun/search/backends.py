@@ -51,10 +51,12 @@ class EngineResult:
 
 @dataclass
 class IndexEntry:
+    """What an engine indexes for one article: forms separated by spaces, as stored."""
+
     sort_key: int
-    title: list[str]
-    body: list[str]
-    facets: list[str]
+    title: str
+    body: str
+    facets: str
 
 
 class Engine:
@@ -297,10 +299,7 @@ class SQLiteBackend(Engine):
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {self.table}(rowid, title, body, facets) VALUES (%s, %s, %s, %s)",
-                [
-                    (e.sort_key, " ".join(e.title), " ".join(e.body), " ".join(e.facets))
-                    for e in entries
-                ],
+                [(e.sort_key, e.title, e.body, e.facets) for e in entries],
             )
 
     def remove(self, entries: list[IndexEntry]) -> None:
@@ -309,10 +308,7 @@ class SQLiteBackend(Engine):
             cursor.executemany(
                 f"INSERT INTO {self.table}({self.table}, rowid, title, body, facets) "
                 "VALUES ('delete', %s, %s, %s, %s)",
-                [
-                    (e.sort_key, " ".join(e.title), " ".join(e.body), " ".join(e.facets))
-                    for e in entries
-                ],
+                [(e.sort_key, e.title, e.body, e.facets) for e in entries],
             )
 
     def clear(self) -> None:
@@ -352,7 +348,7 @@ def _tsvector(entry: IndexEntry) -> str:
     positions: dict[str, list[str]] = {}
     position = 0
     for weight, forms in (("A", entry.title), ("D", entry.body), ("D", entry.facets)):
-        for form in forms:
+        for form in forms.split():
             position += 1
             mark = f"{min(position, 16383)}{'A' if weight == 'A' else ''}"
             positions.setdefault(form, []).append(mark)

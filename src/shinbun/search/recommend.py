@@ -67,7 +67,7 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     dot = sum(weight * b.get(form, 0.0) for form, weight in a.items())
     if not dot:
         return 0.0
-    return dot / math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
+    return dot / (math.hypot(*a.values()) * math.hypot(*b.values()))
 
 
 def shingles(title: str, body: str, terms: dict[str, int]) -> set[int]:
@@ -106,7 +106,7 @@ def recommend(article_id: int) -> list[Scored]:
         return []
     df, total = document_frequencies(document.terms)
     query = term_weights(document.terms, df, total)
-    query_norm = math.sqrt(sum(w * w for w in query.values()))
+    query_norm = math.hypot(*query.values())
     if not query_norm:
         return []
     near = dict(topics.nearest(document, TOPIC_CANDIDATES))
