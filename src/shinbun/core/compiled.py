@@ -14,10 +14,13 @@ impossible date): each must appear among the compiled parameters, and only where
 value goes. The query's *shape* must not depend on the values.
 """
 
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
+from functools import lru_cache
 
 from django.db import connections
+from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 from django.db.models import Model, signals
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
@@ -54,14 +57,7 @@ class CompiledQuery:
             related = [_related(compiler, i) for i in info.get("related_klass_infos", [])]
             annotations = list(compiler.annotation_col_map.items())
             instances = (_columns(compiler, info), annotations, related)
-        # SQLite's cursor wrapper rewrites %s to ? with a regular expression on every
-        # execution; do it once here and run on the driver's own cursor.
-        connection.ensure_connection()
-        cursor = connection.create_cursor()
-        convert = getattr(cursor, "convert_query", None)
-        cursor.close()
-        native = convert(sql) if convert else None
-        compiled = (sql, native, params, slots, converters, instances)
+        compiled = (sql, params, slots, converters, instances)
         self._by_alias[alias] = compiled
         return compiled
 
@@ -69,16 +65,16 @@ class CompiledQuery:
         """The result rows (lists of converted values, or model instances when the
         queryset is a plain ``Model.objects...`` without ``values``)."""
         try:
-            sql, native, params, slots, converters, instances = self._by_alias[using]
+            sql, params, slots, converters, instances = self._by_alias[using]
         except KeyError:
-            sql, native, params, slots, converters, instances = self._compile(using)
+            sql, params, slots, converters, instances = self._compile(using)
         connection = connections[using]
         params = list(params)
         for where, value in zip(slots, values, strict=True):
             adapted = _adapt(connection, value)
             for i in where:
                 params[i] = adapted
-        rows = [list(row) for row in _execute(connection, sql, native, params)]
+        rows = [list(row) for row in _execute(connection, sql, params)]
         for row in rows:
             for position, (functions, expression) in converters:
                 value = row[position]
@@ -161,30 +157,53 @@ def _related(compiler, info) -> tuple:
     return columns, pk_at, info["local_setter"], info["remote_setter"]
 
 
-def _execute(connection, sql: str, native: str | None, params: list) -> list:
-    """Django's cursor, or, when nothing watches the queries (no DEBUG, no query capture
-    as in the query-count tests, no execute wrappers), the backend's own cursor under
-    Django's connection handling and error translation: Django's cursor wrapper costs
-    several times what the query itself costs here."""
+def _execute(connection, sql: str, params: list) -> list:
+    with driver_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@contextmanager
+def driver_cursor(connection):
+    """A cursor for the hot paths (a search's queries, compiled lookups): Django's when
+    anything watches the queries (DEBUG, the query-count tests' capture, execute
+    wrappers), else the driver's own, under Django's connection handling and error
+    translation. Django's cursor wrapper costs several times what a small query costs
+    here; on SQLite it also rewrites %s to ? with a regular expression on every
+    execution, which is done here once per statement."""
     if connection.queries_logged or connection.execute_wrappers:
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+            yield cursor
+        return
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     connection.validate_no_broken_transaction()
     with connection.wrap_database_errors:
-        if native is None:
-            cursor = connection.create_cursor()
+        if connection.vendor == "sqlite":
+            cursor = _QmarkCursor(connection.connection.cursor())
         else:
-            cursor = connection.connection.cursor()
-            sql = native
+            cursor = connection.create_cursor()
         try:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+            yield cursor
         finally:
             cursor.close()
+
+
+class _QmarkCursor:
+    """An SQLite cursor taking Django's %s placeholders."""
+
+    def __init__(self, cursor):
+        self._cursor = cursor
+        self.fetchone, self.fetchall, self.close = cursor.fetchone, cursor.fetchall, cursor.close
+
+    def execute(self, sql: str, params=()):
+        return self._cursor.execute(_qmark(sql), params)
+
+
+@lru_cache(maxsize=1024)
+def _qmark(sql: str) -> str:
+    return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")  # as Django's wrapper does
 
 
 def _adapt(connection, value):

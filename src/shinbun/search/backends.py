@@ -31,6 +31,7 @@ from functools import cache
 
 from django.db import DatabaseError, connection, transaction
 
+from shinbun.core.compiled import driver_cursor
 from shinbun.search.query import ParsedQuery
 
 # Counting every match of a very common word costs time that grows with the archive
@@ -98,7 +99,7 @@ class Engine:
         where = f"{match} AND {self.key} BETWEEN %s AND %s"
         plan = Plan(query, match, where, match_params, key_from, key_to, df, total)
         rarest = min(map(plan.frequency, query.required))
-        with connection.cursor() as cursor:
+        with driver_cursor(connection) as cursor:
             # Every word common: estimated, unless the matches are too sparse among the
             # newest articles to tell (None), and then counted like a rare word's.
             count = self.estimate(cursor, plan) if rarest > self.narrow else None
@@ -334,7 +335,7 @@ class SQLiteBackend(Engine):
 
     def term_postings(self, form: str, limit: int) -> list[int]:
         """Sort keys of the newest documents containing a word (title or body)."""
-        with connection.cursor() as cursor:
+        with driver_cursor(connection) as cursor:
             cursor.execute(
                 f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s "
                 "ORDER BY rowid DESC LIMIT %s",
@@ -606,7 +607,7 @@ class PostgresBackend(Engine):
         return "tsv @@ %s::tsquery", [self.expression(query)]
 
     def term_postings(self, form: str, limit: int) -> list[int]:
-        with connection.cursor() as cursor:
+        with driver_cursor(connection) as cursor:
             cursor.execute(
                 f"SELECT sort_key FROM {self.table} WHERE tsv @@ %s::tsquery "
                 "ORDER BY sort_key DESC LIMIT %s",

@@ -9,6 +9,7 @@ from operator import itemgetter
 import numpy as np
 from django.db import connection, transaction
 
+from shinbun.core.compiled import driver_cursor
 from shinbun.newsroom.models import Article
 from shinbun.search import topics
 from shinbun.search.analysis import index_terms
@@ -99,7 +100,7 @@ def document_frequencies(forms) -> tuple[dict[str, int], int]:
     forms = [*{*forms}, TermStat.TOTAL]
     table = TermStat._meta.db_table
     found: dict[str, int] = {}
-    with connection.cursor() as cursor:
+    with driver_cursor(connection) as cursor:
         for start in range(0, len(forms), 5000):
             chunk = forms[start : start + 5000]
             marks = ",".join(["%s"] * len(chunk))
