@@ -6,12 +6,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from shinbun.newsroom import publishing
 from shinbun.newsroom.models import Article
 from shinbun.search import backends, services
 from shinbun.search.models import SearchDocument, TermStat
+from shinbun.search.query import parse_query
 from tests.search.conftest import ON_POSTGRES
 
 CHANNELS = ["service", "page", "api"]
@@ -661,3 +663,23 @@ def test_a_rarer_word_seldom_beside_the_common_one_is_counted_exactly(
     page = services.search("選挙 台風")
     assert (page.count, page.count_capped) == (2, False)
     assert [h.article.pk for h in page.hits] == [a.pk for a in articles[:2]]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's one-pass count and ranking")
+def test_relevance_of_rare_words_counts_and_pages_as_a_count_and_a_ranking_do(
+    election_typhoon,
+):
+    """PostgreSQL with RUM counts a rare word's matches on the way through its ranked
+    matches (one query); the count and every page equal a count followed by the
+    ranking, including a page past the end."""
+    election_typhoon(both=3)
+    engine = backends.backend()
+    assert backends.uses_rum()  # the README's install adds it
+    for raw in ("台風", "選挙 台風", "選挙 -台風"):
+        query = parse_query(raw)
+        for offset in (0, 2, 4, 9):
+            got = engine.search(query, "relevance", 2, offset, backends.MIN_KEY, backends.MAX_KEY)
+            with connection.cursor() as cursor:
+                plan = engine.plan(query, backends.MIN_KEY, backends.MAX_KEY)
+                count, keys = backends.Engine.counted_ranked(engine, cursor, plan, 2, offset)
+            assert (got.count, got.sort_keys) == (count, keys), (raw, offset)

@@ -91,20 +91,24 @@ class Engine:
         )
         return cursor.fetchone()[0]
 
-    def search(self, query, sort, limit, offset, key_from, key_to) -> EngineResult:
+    def plan(self, query: ParsedQuery, key_from: int, key_to: int) -> "Plan":
         from shinbun.search.indexing import document_frequencies
 
         df, total = document_frequencies(query.terms)
         match, match_params = self.condition(query)
         where = f"{match} AND {self.key} BETWEEN %s AND %s"
-        plan = Plan(query, match, where, match_params, key_from, key_to, df, total)
+        return Plan(query, match, where, match_params, key_from, key_to, df, total)
+
+    def search(self, query, sort, limit, offset, key_from, key_to) -> EngineResult:
+        plan = self.plan(query, key_from, key_to)
         rarest = min(map(plan.frequency, query.required))
         with driver_cursor(connection) as cursor:
             # Every word common: estimated, unless the matches are too sparse among the
             # newest articles to tell (None), and then counted like a rare word's.
             count = self.estimate(cursor, plan) if rarest > self.narrow else None
             if count is None and sort == "relevance":
-                count = self.count(cursor, plan.where, plan.params)
+                count, keys = self.counted_ranked(cursor, plan, limit, offset)
+                return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
             elif count is None:
                 count, keys = self.counted_newest(cursor, plan, limit, offset)
                 return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
@@ -122,6 +126,12 @@ class Engine:
         ``narrow`` articles: the matches counted, then the page read down the key."""
         count = self.count(cursor, plan.where, plan.params)
         return count, self.newest_page(cursor, plan, count, limit, offset)
+
+    def counted_ranked(self, cursor, plan: "Plan", limit: int, offset: int):
+        """(count, a page of keys best first) for a query with a word in at most
+        ``narrow`` articles: the matches counted, then ranked."""
+        count = self.count(cursor, plan.where, plan.params)
+        return count, self.ranked(cursor, plan, count, limit, offset)
 
     def newest_page(self, cursor, plan: "Plan", count: int, limit: int, offset: int):
         cursor.execute(
@@ -432,6 +442,25 @@ class PostgresBackend(Engine):
                 [*plan.params, limit, offset],
             )
             rows = cursor.fetchall()
+        if rows:
+            return rows[0][1], [key for key, _ in rows]
+        if offset == 0:
+            return 0, []
+        return self.count(cursor, plan.where, plan.params), []  # a page past the end
+
+    def counted_ranked(self, cursor, plan: Plan, limit: int, offset: int):
+        """One pass for the count and the page when RUM ranks the words: the index hands
+        every match (at most ``narrow``) out best first, counted on the way, instead of
+        a count through the index (a transaction to switch the sequential scan off) and
+        then the same walk again for the page."""
+        if not uses_rum() or any(len(words) > 1 for words in plan.query.include):
+            return super().counted_ranked(cursor, plan, limit, offset)
+        cursor.execute(
+            f"SELECT sort_key, count(*) OVER () FROM {self.source} WHERE {plan.where} "
+            f"ORDER BY {self.rank} LIMIT %s OFFSET %s",
+            [*plan.params, *self.rank_params(plan), limit, offset],
+        )
+        rows = cursor.fetchall()
         if rows:
             return rows[0][1], [key for key, _ in rows]
         if offset == 0:
