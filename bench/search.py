@@ -278,17 +278,13 @@ def search_run(queries: dict[str, list[str]], reps: int, seed: int) -> dict:
 # --- indexing throughput -------------------------------------------------------------
 
 
-def indexing_run(corpus: Path, articles: int, batch: int) -> dict:
-    """Import corpus records (bulk, no signals) and time index_articles on them."""
+def import_corpus(corpus: Path, articles: int) -> None:
+    """The first corpus records as articles (bulk, no signals, not indexed), once."""
     from django.core.management import call_command
-    from django.db import connection
 
     from shinbun.newsroom.body import parse_body
     from shinbun.newsroom.importing import _apply, _section, read_jsonl
     from shinbun.newsroom.models import Article
-    from shinbun.search import indexing
-    from shinbun.search.analysis import index_terms
-    from shinbun.search.models import SearchDocument
 
     call_command("migrate", "--noinput", verbosity=0)
     if not Article.objects.exists():
@@ -302,6 +298,18 @@ def indexing_run(corpus: Path, articles: int, batch: int) -> dict:
             if len(rows) == articles:
                 break
         Article.objects.bulk_create(rows, batch_size=500)
+
+
+def indexing_run(corpus: Path, articles: int, batch: int) -> dict:
+    """Import corpus records (bulk, no signals) and time index_articles on them."""
+    from django.db import connection
+
+    from shinbun.newsroom.models import Article
+    from shinbun.search import indexing
+    from shinbun.search.analysis import index_terms
+    from shinbun.search.models import SearchDocument
+
+    import_corpus(corpus, articles)
     index_terms("ウォームアップ")  # the dictionary loads once per process, outside the timing
     loaded = list(Article.objects.order_by("pk")[:articles])
     chars = sum(len(a.headline) + len(a.lead) + len(a.body_text) for a in loaded)

@@ -1,0 +1,109 @@
+"""Instructions per article for indexing, counted by callgrind (valgrind), which do not
+depend on what else the machine runs, unlike CPU time on a shared machine.
+
+    .venv/bin/python bench/instructions.py [--articles 200] [--batch 100] [--part indexing]
+
+Imports ``--warm + --articles`` corpus articles into a scratch SQLite database, then
+runs itself twice under ``valgrind --tool=callgrind``: both runs index the first
+``--warm`` articles (the caches fill, as in a long import), and one of them goes on
+to index the next ``--articles``. The difference between the two runs' instruction
+counts, divided by ``--articles``, is the cost of one warm article. ``--part sudachi``
+counts SudachiPy alone instead (``tokenize`` of the title and of lead + body, whole:
+the issue's reference figure), ``--part analysis`` our analysis (``index_terms``).
+Needs valgrind (Debian: ``apt-get install valgrind``); ~5 minutes for 200 articles.
+"""
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def run_part(part: str, data: str, warm: int, articles: int, batch: int) -> None:
+    """What is measured (inside valgrind): index (or analyse) warm, then more."""
+    import search  # bench/search.py: Django set-up
+
+    search.setup_django(data, None)
+    from shinbun.newsroom.models import Article
+    from shinbun.search import analysis, indexing
+
+    loaded = list(Article.objects.order_by("pk")[: warm + articles])
+    tokenizer = analysis._tokenizer()
+
+    def texts(article):
+        title = " ".join(filter(None, [article.headline, article.subheadline]))
+        return title, article.lead + "\n" + article.body_text
+
+    for start in range(0, len(loaded), batch):
+        chunk = loaded[start : start + batch]
+        if part == "indexing":
+            indexing.index_articles(chunk)
+        for article in chunk if part != "indexing" else ():
+            for text in texts(article):
+                if part == "sudachi":
+                    tokenizer.tokenize(text)
+                else:
+                    analysis.index_terms(text)
+
+
+def count(args, extra: int, scratch: Path) -> int:
+    data = Path(tempfile.mkdtemp(prefix="shinbun-instructions-"))
+    try:
+        shutil.copytree(scratch, data, dirs_exist_ok=True)
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--inside",
+            str(data),
+            "--part",
+            args.part,
+            "--warm",
+            str(args.warm),
+            "--articles",
+            str(extra),
+            "--batch",
+            str(args.batch),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=("indexing", "analysis", "sudachi"), default="indexing")
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--warm", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--corpus", help="default: bench/search.py's")
+    parser.add_argument("--inside", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inside:
+        run_part(args.part, args.inside, args.warm, args.articles, args.batch)
+        return
+    import search
+
+    scratch = Path(tempfile.mkdtemp(prefix="shinbun-instructions-base-"))
+    try:
+        search.setup_django(str(scratch), None)
+        corpus = Path(args.corpus) if args.corpus else search.DEFAULT_CORPUS
+        search.import_corpus(corpus, args.warm + args.articles)
+        without = count(args, 0, scratch)
+        with_them = count(args, args.articles, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    per_article = (with_them - without) / args.articles
+    print(f"{args.part}: {per_article / 1e6:.2f}M instructions per article (batch {args.batch})")
+
+
+if __name__ == "__main__":
+    main()
