@@ -83,23 +83,23 @@ class CompiledQuery:
                 row[position] = value
         if instances is None:
             return rows
-        (model, start, end, attnames, direct), annotations, related = instances
-        build = _builder(model, attnames, direct, using)
+        (model, start, end, attnames, plain), annotations, related = instances
+        build = _builder(model, attnames, plain, using)
         links = [
-            (first, after, pk_at, _builder(other, names, plain, using), local_setter, remote_setter)
-            for (other, first, after, names, plain), pk_at, local_setter, remote_setter in related
+            (first, after, pk_at, _builder(other, names, simple, using), to_local, to_remote)
+            for (other, first, after, names, simple), pk_at, to_local, to_remote in related
         ]
         objects = []
         for row in rows:
             obj = build(row[start:end])
             for name, position in annotations:
                 setattr(obj, name, row[position])
-            for first, after, pk_at, build_linked, local_setter, remote_setter in links:
+            for first, after, pk_at, build_linked, to_local, to_remote in links:
                 values = row[first:after]
                 linked = None if values[pk_at] is None else build_linked(values)
-                local_setter(obj, linked)
+                to_local(obj, linked)
                 if linked is not None:
-                    remote_setter(linked, obj)
+                    to_remote(linked, obj)
             objects.append(obj)
         return objects
 
