@@ -436,17 +436,7 @@ class PostgresBackend(Engine):
         if estimated is not None:
             return estimated
         with _through_the_index(cursor):
-            cursor.execute(
-                f"SELECT sort_key, count(*) OVER () FROM {self.source} WHERE {plan.where} "
-                "ORDER BY sort_key + 0 DESC LIMIT %s OFFSET %s",
-                [*plan.params, limit, offset],
-            )
-            rows = cursor.fetchall()
-        if rows:
-            return rows[0][1], [key for key, _ in rows]
-        if offset == 0:
-            return 0, []
-        return self.count(cursor, plan.where, plan.params), []  # a page past the end
+            return self._counted_page(cursor, plan, "sort_key + 0 DESC", [], limit, offset)
 
     def counted_ranked(self, cursor, plan: Plan, limit: int, offset: int):
         """One pass for the count and the page when RUM ranks the words: the index hands
@@ -455,10 +445,15 @@ class PostgresBackend(Engine):
         then the same walk again for the page."""
         if not uses_rum() or any(len(words) > 1 for words in plan.query.include):
             return super().counted_ranked(cursor, plan, limit, offset)
+        return self._counted_page(cursor, plan, self.rank, self.rank_params(plan), limit, offset)
+
+    def _counted_page(self, cursor, plan: Plan, order: str, order_params, limit, offset):
+        """(count, a page of keys in this order) from one query: every match is counted
+        (``count(*) OVER ()``) on the way to the page."""
         cursor.execute(
             f"SELECT sort_key, count(*) OVER () FROM {self.source} WHERE {plan.where} "
-            f"ORDER BY {self.rank} LIMIT %s OFFSET %s",
-            [*plan.params, *self.rank_params(plan), limit, offset],
+            f"ORDER BY {order} LIMIT %s OFFSET %s",
+            [*plan.params, *order_params, limit, offset],
         )
         rows = cursor.fetchall()
         if rows:
