@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from shinbun.newsroom import publishing
 from shinbun.newsroom.models import Article
-from shinbun.search import backends, services
+from shinbun.search import backends, indexing, services
 from shinbun.search.models import SearchDocument, TermStat
 from shinbun.search.query import parse_query
 from tests.search.conftest import ON_POSTGRES
@@ -339,6 +339,22 @@ def test_drafts_scheduled_and_unpublished_are_never_found(find, make, index):
     assert index(published, draft, scheduled) == 1
     assert find("非公開テスト") == [published.pk]
     assert find("下書き") == [] and find("予約") == []
+
+
+def test_results_are_found_by_the_ids_their_keys_were_made_from_or_else_by_their_keys(
+    find, make, index
+):
+    """A result's article is read by the id its index key was made from; when that is
+    not the article (an id past ID_SPACE, a publication time changed before the index
+    caught up), the key is looked up through the stored documents instead."""
+    older = make.article(headline="鍵から記事 先の記事")
+    far = make.article(pk=indexing.ID_SPACE + older.pk, headline="鍵から記事 遠い番号")
+    moved = make.article(headline="鍵から記事 時刻訂正")
+    index(older, far, moved)
+    # Moved an hour back without the index knowing yet: still found, at its old place.
+    Article.objects.filter(pk=moved.pk).update(published_at=moved.published_at - timedelta(hours=1))
+    assert find("鍵から記事") == [older.pk, far.pk, moved.pk]
+    assert find("遠い番号") == [far.pk]
 
 
 def test_unpublishing_removes_and_republishing_restores(

@@ -171,6 +171,7 @@ def driver_cursor(connection):
     translation. Django's cursor wrapper costs several times what a small query costs
     here; on SQLite it also rewrites %s to ? with a regular expression on every
     execution, which is done here once per statement."""
+    connection = connections[connection.alias]  # the proxy looks it up on every access
     if connection.queries_logged or connection.execute_wrappers:
         with connection.cursor() as cursor:
             yield cursor

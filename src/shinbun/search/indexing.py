@@ -25,6 +25,12 @@ def sort_key(published_at: datetime, article_id: int) -> int:
     return int(published_at.timestamp()) * ID_SPACE + article_id % ID_SPACE
 
 
+def article_id_of(key: int) -> int:
+    """The id of the article a sort key was made for, if that id is below ID_SPACE (an
+    article's own sort_key tells whether it is)."""
+    return key % ID_SPACE
+
+
 def facet_markers(article: Article, keyword_ids) -> list[str]:
     markers = [f"zzsec{article.section_id}"]
     if article.series_id:

@@ -15,7 +15,7 @@ from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Column, Keyword, Section, Series
 from shinbun.search.analysis import analyze_normalized, first_match, normalize_text
 from shinbun.search.backends import MAX_KEY, MIN_KEY, backend
-from shinbun.search.indexing import sort_key
+from shinbun.search.indexing import article_id_of, sort_key
 from shinbun.search.models import SearchDocument
 from shinbun.search.query import ParsedQuery, parse_query
 
@@ -29,6 +29,7 @@ SUMMARY_FIELDS = (
     "section",
 )
 _SLUG = re.compile(r"[-\w]{1,100}")
+_NO_SNIPPET = mark_safe("")
 
 
 @dataclass
@@ -126,28 +127,34 @@ def search(
     if snippets:
         _load_readable_blocks(articles, reader)
     for article in articles:
-        snippet = make_snippet(article, reader, query.words) if snippets else mark_safe("")
+        snippet = make_snippet(article, reader, query.words) if snippets else _NO_SNIPPET
         page.hits.append(Hit(article, snippet))
     if not page.count:
         page.hint = "該当する記事は見つかりませんでした。言葉を減らすか、別の言葉でお試しください。"
     return page
 
 
-def _summaries(now, *sort_keys):
+def _summaries(now, *ids):
+    return _summary(now).filter(pk__in=ids)
+
+
+def _summaries_by_key(now, *sort_keys):
     documents = SearchDocument.objects.filter(sort_key__in=sort_keys)
     return (
-        Article.objects.published(now)
+        _summary(now)
         .filter(pk__in=documents.values("pk"))
-        .select_related("section")
-        .only(*SUMMARY_FIELDS)
         .annotate(
             search_key=Subquery(SearchDocument.objects.filter(pk=OuterRef("pk")).values("sort_key"))
         )
     )
 
 
+def _summary(now):
+    return Article.objects.published(now).select_related("section").only(*SUMMARY_FIELDS)
+
+
 # A result page's articles, compiled once for pages of up to 20, 50 and 100 results (a
-# shorter page fills the rest with a key no document has): building and compiling the
+# shorter page fills the rest with an id no article has): building and compiling the
 # queryset cost four times what the query costs, most of our layer's time on top of the
 # engine's answer.
 _SUMMARY_QUERIES = {
@@ -156,21 +163,28 @@ _SUMMARY_QUERIES = {
     )
     for size in (20, 50, 100)
 }
-_NO_KEY = -1
+_NO_ID = -1
 
 
 def _articles(sort_keys: list[int]) -> list[Article]:
-    """The published articles of these index keys, in their order, in one query, with
-    only what a result shows (SUMMARY_FIELDS)."""
+    """The published articles of these index keys, in their order, with only what a
+    result shows (SUMMARY_FIELDS), in one query by the ids the keys were made from (no
+    lookup of the index's documents: a third of the page's time on SQLite at 1,000,000
+    articles). A key whose article does not make it again (an id past ID_SPACE, a
+    publication time changed since it was indexed) is looked up through the documents."""
     if not sort_keys:
         return []
-    size = next((size for size in _SUMMARY_QUERIES if size >= len(sort_keys)), None)
+    now = timezone.now()
+    ids = list(map(article_id_of, sort_keys))
+    size = next((size for size in _SUMMARY_QUERIES if size >= len(ids)), None)
     if size is None:
-        found = _summaries(timezone.now(), *sort_keys)
+        found = _summaries(now, *ids)
     else:
-        padded = [*sort_keys, *[_NO_KEY] * (size - len(sort_keys))]
-        found = _SUMMARY_QUERIES[size].rows(timezone.now(), *padded)
-    by_key = {article.search_key: article for article in found}
+        found = _SUMMARY_QUERIES[size].rows(now, *ids, *[_NO_ID] * (size - len(ids)))
+    by_key = {sort_key(article.published_at, article.pk): article for article in found}
+    missing = [key for key in sort_keys if key not in by_key]
+    if missing:
+        by_key.update((article.search_key, article) for article in _summaries_by_key(now, *missing))
     return [by_key[key] for key in sort_keys if key in by_key]
 
 
