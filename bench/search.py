@@ -15,8 +15,9 @@ The database must hold an index (``bench/generate.py --index``). Three parts:
   ``services.search(q, sort=..., snippets=False)`` and with ``snippets=True``, and (b)
   the raw engine query alone: the page query our backend sends, without the count and
   the relevance window, and (c) the raw answer: that page query, the count (stopped at
-  10,001 as ours) and the page's articles, in plain SQL — what the API answers, without
-  our planning, ORM and objects (SQLite: ``SELECT rowid FROM search_fts WHERE search_fts MATCH
+  10,001 as ours) and the page's articles (by the ids the keys were made from, as our
+  layer reads them), in plain SQL — what the API answers, without our planning, ORM
+  and objects (SQLite: ``SELECT rowid FROM search_fts WHERE search_fts MATCH
   ? ORDER BY rowid DESC LIMIT 20`` or ``ORDER BY bm25(...)``; PostgreSQL: the same on
   the tsvector, ranked as the backend ranks: RUM's ``<=>`` or ``ts_rank_cd``).
   Parsing happens outside the raw timing. After a warm
@@ -148,6 +149,7 @@ def raw_runner():
     from django.utils import timezone
 
     from shinbun.search.backends import BODY_WEIGHT, COUNT_CAP, TITLE_WEIGHT, backend, uses_rum
+    from shinbun.search.indexing import article_id_of
     from shinbun.search.query import parse_query
 
     engine = backend()
@@ -168,11 +170,12 @@ def raw_runner():
         f"SELECT count(*) FROM (SELECT 1 FROM {engine.source} WHERE {matched} "
         f"LIMIT {COUNT_CAP + 1}) t"
     )
+    # By the ids the keys were made from, as services._articles reads them (through the
+    # documents, the raw answer read pages our layer no longer reads, so it ran colder).
     articles = (
-        "SELECT a.id, a.headline, a.lead, a.published_at, a.access, s.slug, s.name, d.sort_key "
-        "FROM search_searchdocument d JOIN newsroom_article a ON a.id = d.article_id "
-        "JOIN newsroom_section s ON s.id = a.section_id "
-        "WHERE d.sort_key IN ({}) AND a.status IN ('published', 'scheduled') "
+        "SELECT a.id, a.headline, a.lead, a.published_at, a.access, s.slug, s.name "
+        "FROM newsroom_article a JOIN newsroom_section s ON s.id = a.section_id "
+        "WHERE a.id IN ({}) AND a.status IN ('published', 'scheduled') "
         "AND a.published_at <= %s"
     )
 
@@ -191,7 +194,8 @@ def raw_runner():
                     cursor.fetchone()
                     if keys:
                         placeholders = ", ".join(["%s"] * len(keys))
-                        cursor.execute(articles.format(placeholders), [*keys, timezone.now()])
+                        ids = [article_id_of(key) for key in keys]
+                        cursor.execute(articles.format(placeholders), [*ids, timezone.now()])
                         cursor.fetchall()
                 return len(keys)
 

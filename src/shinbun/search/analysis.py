@@ -67,7 +67,7 @@ def _dictionary():
     # (lower case, then NFKC except for a list of characters, then a list of kana
     # rewrites): normalize_text has already applied NFKC, which also does every rewrite
     # of that list, and _words lowers the text, so the plugin's pass over each character
-    # would change nothing. Without it analysis takes ~7 % fewer instructions (callgrind)
+    # would change nothing. Without it analysis takes ~5 % fewer instructions (callgrind)
     # and every piece of the corpus gives the same words, offsets, forms and parts of
     # speech (tests/search/test_analysis.py).
     defaults = json.loads((files("sudachipy") / "resources" / "sudachi.json").read_text())
