@@ -201,6 +201,12 @@ def test_analysis_in_pieces_reads_every_word_as_the_whole_text_does(monkeypatch)
     assert compared > 300
 
 
+def test_text_is_lowered_character_by_character_with_its_offsets_kept():
+    assert analysis._lowered("NHKとＡＢＣ") == "nhkとａｂｃ"
+    assert analysis._lowered("ΟΔΟΣ") == "οδοσ"  # not ς, as str.lower has it
+    assert analysis._lowered("İstanbul") == "İstanbul"  # not i̇, two characters
+
+
 def _read(morphemes):
     return [(m.begin(), m.end(), m.normalized_form(), m.part_of_speech_id()) for m in morphemes]
 

@@ -95,10 +95,12 @@ def _tokenizer():
 
 
 def _lowered(text: str) -> str:
-    """The text in lower case, as Sudachi's dictionary is written, character for
-    character so that Sudachi's offsets are offsets into ``text``."""
+    """The text in lower case, as Sudachi's dictionary is written, character by
+    character as Sudachi's own plugin lowered it, and so that Sudachi's offsets are
+    offsets into ``text``: str.lower differs from that only where a character becomes
+    two (İ) and for a word's final Σ (ς, where the plugin gave σ)."""
     lowered = text.lower()
-    if len(lowered) == len(text):
+    if len(lowered) == len(text) and "Σ" not in text:
         return lowered
     return "".join(low if len(low := char.lower()) == 1 else char for char in text)
 
