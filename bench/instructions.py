@@ -58,29 +58,23 @@ def run_part(part: str, data: str, warm: int, articles: int, batch: int) -> None
                     analysis.index_terms(text)
 
 
+def callgrind_instructions(arguments: list[str]) -> int:
+    """Instructions of this Python running ``arguments``, counted by callgrind."""
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    done = subprocess.run(
+        [*command, sys.executable, *arguments], capture_output=True, text=True, check=True
+    )
+    return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+
+
 def count(args, extra: int, scratch: Path) -> int:
     data = Path(tempfile.mkdtemp(prefix="shinbun-instructions-"))
     try:
         shutil.copytree(scratch, data, dirs_exist_ok=True)
-        command = [
-            "valgrind",
-            "--tool=callgrind",
-            "--callgrind-out-file=/dev/null",
-            sys.executable,
-            __file__,
-            "--inside",
-            str(data),
-            "--part",
-            args.part,
-            "--warm",
-            str(args.warm),
-            "--articles",
-            str(extra),
-            "--batch",
-            str(args.batch),
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, check=True)
-        return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+        return callgrind_instructions(
+            [__file__, "--inside", str(data), "--part", args.part, "--warm", str(args.warm)]
+            + ["--articles", str(extra), "--batch", str(args.batch)]
+        )
     finally:
         shutil.rmtree(data, ignore_errors=True)
 

@@ -12,8 +12,6 @@ by the number of queries, are the instructions per query of each.
 """
 
 import argparse
-import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -51,14 +49,15 @@ def main() -> None:
     if args.inside:
         inside(args.data, args.database_url, args.cls, args.inside, args.reps)
         return
-    counts = {}
-    for kind in ("none", "layer", "raw"):
-        command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
-        command += [sys.executable, __file__, "--inside", kind, "--class", args.cls]
-        command += ["--reps", str(args.reps)]
-        command += ["--data", args.data] if args.data else ["--database-url", args.database_url]
-        done = subprocess.run(command, capture_output=True, text=True, check=True)
-        counts[kind] = int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+    from instructions import callgrind_instructions
+
+    database = ["--data", args.data] if args.data else ["--database-url", args.database_url]
+    counts = {
+        kind: callgrind_instructions(
+            [__file__, "--inside", kind, "--class", args.cls, "--reps", str(args.reps), *database]
+        )
+        for kind in ("none", "layer", "raw")
+    }
     queries = args.reps * 20
     layer = (counts["layer"] - counts["none"]) / queries
     raw = (counts["raw"] - counts["none"]) / queries

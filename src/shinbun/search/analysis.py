@@ -81,13 +81,16 @@ def _dictionary():
     return Dictionary(dict="core", config=config)
 
 
+def _new_tokenizer():
+    from sudachipy import SplitMode
+
+    return _dictionary().tokenizer(mode=SplitMode.A, fields=_FIELDS)
+
+
 def _tokenizer():
     tokenizer = getattr(_local, "tokenizer", None)
     if tokenizer is None:
-        from sudachipy import SplitMode
-
-        tokenizer = _dictionary().tokenizer(mode=SplitMode.A, fields=_FIELDS)
-        _local.tokenizer = tokenizer
+        tokenizer = _local.tokenizer = _new_tokenizer()
         # Every piece's words are written into this one list (tokenize's ``out``),
         # which saves allocating and freeing one per piece.
         _local.morphemes = tokenizer.tokenize("")
@@ -237,9 +240,7 @@ def _as_one_word(text: str) -> tuple[str, bool] | None:
         _alone.clear()
     lookup = getattr(_local, "lookup", None)
     if lookup is None:  # its own tokenizer: the main one is in the middle of a text
-        from sudachipy import SplitMode
-
-        lookup = _local.lookup = _dictionary().tokenizer(mode=SplitMode.A, fields=_FIELDS)
+        lookup = _local.lookup = _new_tokenizer()
     words = lookup.tokenize(_lowered(text))
     found = None
     if len(words) == 1 and not words[0].is_oov():
