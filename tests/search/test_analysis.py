@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import shutil
 import unicodedata
 from itertools import pairwise
 
@@ -232,3 +233,117 @@ def test_sudachi_as_set_up_reads_every_piece_as_its_default_settings_do():
         for _, piece in analysis._chunks(normalize_text(text)):
             expected = _read(default.tokenize(piece))
             assert _read(ours.tokenize(analysis._lowered(piece))) == expected, piece
+
+
+# --- the fast paths give what the plain ones give -------------------------------------
+
+
+def _normalized_run_by_run(text):
+    text = _nfkc(analysis._CONTROL.sub(" ", text))
+    return text.translate(analysis._TRANSLATE)
+
+
+def test_normalizing_by_the_table_equals_run_by_run_for_every_character():
+    """Each character of the Basic Multilingual Plane in a text long enough for the
+    table, between others, and again before a combining mark, a voiced sound mark and a
+    Hangul vowel: the table path gives what the run by run path gives, and declines only
+    texts with a character whose result depends on its neighbours."""
+    padding = "東京の記事。" * (analysis._TABLE_FROM // 6)
+    declined = set()
+    for code in range(0x10000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        char = chr(code)
+        plain = f"{padding}{char}a{char}國{char}ｶ{char}"
+        assert normalize_text(plain) == _normalized_run_by_run(plain), hex(code)
+        if analysis._normalize_by_table(plain) is None:
+            declined.add(code)
+        marked = f"{plain}\u0301{char}\u3099{char}\u1161{char}"
+        assert normalize_text(marked) == _normalized_run_by_run(marked), hex(code)
+    assert 0x0301 in declined and 0x3099 in declined and 0xFF9E in declined
+    assert len(declined) < 2500  # combining marks and the like, not whole scripts
+
+
+@given(
+    st.text(
+        st.sampled_from(
+            "あかｶｷﾞﾞﾟ\uff9e\u3099\u309a\u309b漢國ＡＢ１２　（）！ｰ-ーe\u0301\u0323…℃™㎜"
+            "\u1100\u1161\u11a8가각①㈱㍻ﬁ½\u2028\t\n\x00\x1f 𠮷😀"
+        ),
+        min_size=analysis._TABLE_FROM,
+        max_size=analysis._TABLE_FROM + 60,
+    )
+)
+def test_normalizing_by_the_table_equals_run_by_run(text):
+    assert normalize_text(text) == _normalized_run_by_run(text)
+
+
+def test_news_text_takes_the_table_path():
+    text = "（東京）２０２５年、ＡＩの國學院…　ｻﾝｸﾄ\x07" + "記事の本文です。" * 40
+    assert analysis._normalize_by_table(text) == _normalized_run_by_run(text)
+
+
+def test_the_word_loop_in_c_is_built_and_reads_as_the_python_loop():
+    """_walk.c is what indexing runs (built by the README's install when a C compiler is
+    there); it must keep every word, offset, join and flag of the Python loop, with and
+    without positions (the corpus: a seventh of its articles)."""
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler: the Python loop is used")
+    assert analysis._walk is not analysis._walk_python, "src/shinbun/search/_walk.c not built"
+    texts = ["国学院について、國學院大學の発表。田中さんご結婚、3人目。2025年のＡＩ"]
+    if CORPUS.exists():
+        with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
+            for number, line in enumerate(lines):
+                if number % 7 == 0:
+                    article = json.loads(line)
+                    texts += [article["title"], article["body"]]
+    for text in texts:
+        text = normalize_text(text)
+        for positions in (True, False):
+            python = analysis._words(text, positions, walk=analysis._walk_python)
+            assert analysis._words(text, positions) == python, text[:40]
+
+
+def test_the_c_word_loop_refuses_bad_arguments():
+    if analysis._walk is analysis._walk_python:
+        pytest.skip("_walk.c not built")
+    with pytest.raises(TypeError):
+        analysis._walk([], "", 0, False, {}, None, None)
+    with pytest.raises(TypeError):
+        analysis._walk([], "", 0, False, [], None, None, [])
+    with pytest.raises(TypeError):  # describe must give (pair, joinable)
+        morphemes = analysis._tokenizer().tokenize("東京")
+        analysis._walk(morphemes, "東京", 0, False, {}, lambda m: None, None, [])
+
+
+def test_a_text_without_a_dictionary_entry_is_not_analysed_to_find_it_is_no_word(
+    monkeypatch,
+):
+    """_as_one_word answers None without analysing a text the dictionary has no entry
+    for: for every pair of adjacent joinable words of a tenth of the corpus, that
+    answer is the one analysing gives."""
+    texts = ["国学院について", "東京都庁舎の大会議室"]
+    if CORPUS.exists():
+        with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
+            texts += [
+                json.loads(line)["body"] for number, line in enumerate(lines) if number % 10 == 0
+            ]
+    candidates = set()
+
+    def remember(chunk, start, end):
+        candidates.add(chunk[start:end])
+        return analysis._join(chunk, start, end)
+
+    for text in texts:
+        text = normalize_text(text)
+        analysis._words(text, False, walk=lambda *a: analysis._walk_python(*a[:6], remember, a[7]))
+    assert len(candidates) > 1000
+    lookup = analysis._new_tokenizer()
+    skipped = 0
+    for text in candidates:
+        analysis._alone.pop(text, None)
+        words = lookup.tokenize(analysis._lowered(text))
+        analysed = len(words) == 1 and not words[0].is_oov()
+        assert (analysis._as_one_word(text) is not None) == analysed, text
+        skipped += not len(analysis._dictionary().lookup(analysis._lowered(text)))
+    assert skipped > len(candidates) // 2
