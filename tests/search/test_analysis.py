@@ -302,18 +302,43 @@ def test_the_word_loop_in_c_is_built_and_reads_as_the_python_loop():
         for positions in (True, False):
             python = analysis._words(text, positions, walk=analysis._walk_python)
             assert analysis._words(text, positions) == python, text[:40]
+        python_counts, counts = {}, {}
+        python = analysis._words(text, False, analysis._walk_python, python_counts)
+        assert analysis._words(text, False, counts=counts) == python, text[:40]
+        assert list(counts.items()) == list(python_counts.items()), text[:40]
+
+
+def test_forms_and_counts_for_indexing_are_those_of_the_pairs():
+    """index_forms gives index_terms's forms, and counts its content words, in the
+    order they first come, also where words were joined (国学院)."""
+    from collections import Counter
+
+    texts = ["国学院について国学の話。国学院の国学院大学", "東京都庁舎の大会議室で東京"]
+    if CORPUS.exists():
+        with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
+            texts += [json.loads(line)["body"] for n, line in enumerate(lines) if n % 20 == 0]
+    for walk in {analysis._walk, analysis._walk_python}:
+        for text in texts:
+            pairs = analysis.index_terms(text)
+            counts = {}
+            forms = analysis._words(normalize_text(text), False, walk, counts)
+            assert forms == [form for form, _ in pairs]
+            expected = Counter(form for form, content in pairs if content)
+            assert list(counts.items()) == list(expected.items())
 
 
 def test_the_c_word_loop_refuses_bad_arguments():
     if analysis._walk is analysis._walk_python:
         pytest.skip("_walk.c not built")
     with pytest.raises(TypeError):
-        analysis._walk([], "", 0, False, {}, None, None)
+        analysis._walk([], "", 0, False, {}, None, None, [])
     with pytest.raises(TypeError):
-        analysis._walk([], "", 0, False, [], None, None, [])
+        analysis._walk([], "", 0, False, [], None, None, [], None)
+    with pytest.raises(TypeError):
+        analysis._walk([], "", 0, False, {}, None, None, [], [])
     with pytest.raises(TypeError):  # describe must give (pair, joinable)
         morphemes = analysis._tokenizer().tokenize("東京")
-        analysis._walk(morphemes, "東京", 0, False, {}, lambda m: None, None, [])
+        analysis._walk(morphemes, "東京", 0, False, {}, lambda m: None, None, [], None)
 
 
 def test_a_text_without_a_dictionary_entry_is_not_analysed_to_find_it_is_no_word(
@@ -336,7 +361,9 @@ def test_a_text_without_a_dictionary_entry_is_not_analysed_to_find_it_is_no_word
 
     for text in texts:
         text = normalize_text(text)
-        analysis._words(text, False, walk=lambda *a: analysis._walk_python(*a[:6], remember, a[7]))
+        analysis._words(
+            text, False, walk=lambda *a: analysis._walk_python(*a[:6], remember, *a[7:])
+        )
     assert len(candidates) > 1000
     lookup = analysis._new_tokenizer()
     skipped = 0

@@ -7,7 +7,7 @@
    and tests/search/test_analysis.py checks that both give the same words over the
    corpus.
 
-   walk(morphemes, chunk, offset, positions, by_word, describe, join, words)
+   walk(morphemes, chunk, offset, positions, by_word, describe, join, words, counts)
 
    - morphemes: Sudachi's MorphemeList for ``chunk`` (its words in order);
    - by_word: word id -> ((form, content) or None, joinable), filled here for
@@ -16,7 +16,8 @@
    - join(chunk, start, end) -> (form, content) when chunk[start:end], two adjacent
      joinable words, is one word on its own, else None;
    - words: the list the kept words are appended to, as (start, end, form, content)
-     with ``positions``, else (form, content). */
+     with ``positions``, else (form, content); or, when ``counts`` is a dict, just
+     their forms, the forms of content words being counted in ``counts``. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -64,6 +65,53 @@ positioned(Py_ssize_t offset, Py_ssize_t start, Py_ssize_t end, PyObject *pair)
     return word;
 }
 
+/* counts[form] += delta, the form dropped when its count reaches 0. */
+static int
+count(PyObject *counts, PyObject *form, long delta)
+{
+    PyObject *found = PyDict_GetItemWithError(counts, form);
+    if (found == NULL && PyErr_Occurred())
+        return -1;
+    long value = 0;
+    if (found != NULL) {
+        value = PyLong_AsLong(found);
+        if (value == -1 && PyErr_Occurred())
+            return -1;
+    }
+    value += delta;
+    if (value <= 0)
+        return found == NULL ? 0 : PyDict_DelItem(counts, form);
+    PyObject *number = PyLong_FromLong(value);
+    if (number == NULL)
+        return -1;
+    int done = PyDict_SetItem(counts, form, number);
+    Py_DECREF(number);
+    return done;
+}
+
+/* What is appended for a kept word: see ``words`` above. A word counted in ``counts``
+   sets *counted, so that a join replacing it can take its count back. */
+static PyObject *
+shaped(PyObject *pair, Py_ssize_t offset, Py_ssize_t start, Py_ssize_t end, int positions,
+       PyObject *counts, int *counted)
+{
+    *counted = 0;
+    if (positions)
+        return positioned(offset, start, end, pair);
+    if (counts == Py_None)
+        return Py_NewRef(pair);
+    if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+        PyErr_SetString(PyExc_TypeError, "a word must be a (form, content) pair");
+        return NULL;
+    }
+    PyObject *form = PyTuple_GET_ITEM(pair, 0);
+    int content = PyObject_IsTrue(PyTuple_GET_ITEM(pair, 1));
+    if (content < 0 || (content && count(counts, form, 1) < 0))
+        return NULL;
+    *counted = content;
+    return Py_NewRef(form);
+}
+
 /* The (pair, joinable) of one morpheme: from by_word, or described and remembered. */
 static PyObject *
 kind_of(PyObject *morpheme, PyObject *by_word, PyObject *describe)
@@ -100,18 +148,19 @@ kind_of(PyObject *morpheme, PyObject *by_word, PyObject *describe)
 static PyObject *
 walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 8) {
-        PyErr_SetString(PyExc_TypeError, "walk takes 8 arguments");
+    if (nargs != 9) {
+        PyErr_SetString(PyExc_TypeError, "walk takes 9 arguments");
         return NULL;
     }
     PyObject *morphemes = args[0], *chunk = args[1], *by_word = args[4];
-    PyObject *describe = args[5], *join = args[6], *words = args[7];
+    PyObject *describe = args[5], *join = args[6], *words = args[7], *counts = args[8];
     Py_ssize_t offset = PyLong_AsSsize_t(args[2]);
     int positions = PyObject_IsTrue(args[3]);
     if ((offset == -1 && PyErr_Occurred()) || positions < 0)
         return NULL;
-    if (!PyDict_Check(by_word) || !PyList_Check(words)) {
-        PyErr_SetString(PyExc_TypeError, "by_word must be a dict and words a list");
+    if (!PyDict_Check(by_word) || !PyList_Check(words)
+        || !(counts == Py_None || PyDict_Check(counts))) {
+        PyErr_SetString(PyExc_TypeError, "by_word and counts must be dicts, words a list");
         return NULL;
     }
     PyObject *iterator = PyObject_GetIter(morphemes);
@@ -119,6 +168,7 @@ walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     /* The chunk's text of the last kept word, when it may join the next one. */
     Py_ssize_t joined_from = -1, joined_to = -1;
+    int counted = 0; /* the last appended word was counted in counts */
     PyObject *morpheme;
     while ((morpheme = PyIter_Next(iterator)) != NULL) {
         PyObject *kind = kind_of(morpheme, by_word, describe);
@@ -131,7 +181,12 @@ walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (pair == Py_None) {
             joined_to = -1;
         } else if (!(joinable || positions)) {
-            if (PyList_Append(words, pair) < 0)
+            PyObject *word = shaped(pair, offset, 0, 0, 0, counts, &counted);
+            if (word == NULL)
+                goto fail_kind;
+            int appended = PyList_Append(words, word);
+            Py_DECREF(word);
+            if (appended < 0)
                 goto fail_kind;
             joined_to = -1;
         } else {
@@ -149,14 +204,20 @@ walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 if (alone == NULL)
                     goto fail_kind;
                 if (alone != Py_None) {
-                    PyObject *word = positions
-                        ? positioned(offset, joined_from, end, alone)
-                        : Py_NewRef(alone);
                     Py_ssize_t last = PyList_GET_SIZE(words) - 1;
-                    if (word == NULL || last < 0) {
-                        if (word != NULL && last < 0)
-                            PyErr_SetString(PyExc_RuntimeError, "nothing to join to");
-                        Py_XDECREF(word);
+                    if (last < 0) {
+                        PyErr_SetString(PyExc_RuntimeError, "nothing to join to");
+                        Py_DECREF(alone);
+                        goto fail_kind;
+                    }
+                    /* The joined word replaces the last one, and its count. */
+                    if (counted && count(counts, PyList_GET_ITEM(words, last), -1) < 0) {
+                        Py_DECREF(alone);
+                        goto fail_kind;
+                    }
+                    PyObject *word = shaped(alone, offset, joined_from, end, positions,
+                                            counts, &counted);
+                    if (word == NULL) {
                         Py_DECREF(alone);
                         goto fail_kind;
                     }
@@ -167,9 +228,8 @@ walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 Py_DECREF(alone);
             }
             if (!joined) {
-                PyObject *word = positions
-                    ? positioned(offset, begin, end, pair)
-                    : Py_NewRef(pair);
+                PyObject *word = shaped(pair, offset, begin, end, positions, counts,
+                                        &counted);
                 if (word == NULL)
                     goto fail_kind;
                 int appended = PyList_Append(words, word);
@@ -208,6 +268,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_walk", "The analysis's word loop in C.", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC

@@ -341,11 +341,26 @@ def _join(chunk: str, start: int, end: int) -> tuple[str, bool] | None:
     return None
 
 
-def _walk_python(morphemes, chunk, offset, positions, by_word, describe, join, words):
+def _walk_python(morphemes, chunk, offset, positions, by_word, describe, join, words, counts):
     """Append the kept words of one chunk to ``words``: the loop _walk.c runs in C, used
-    when that module is not built (tests compare the two)."""
+    when that module is not built (tests compare the two). Words are (start, end, form,
+    content) with ``positions``, else (form, content); or, when ``counts`` is a dict,
+    just their forms, with the forms of content words counted in ``counts``."""
     append = words.append
     joined_from = joined_to = -1  # the chunk's text of the last word, if it may join
+    counted = False  # the last word appended was counted in counts
+
+    def shaped(pair, start, end):
+        nonlocal counted
+        if positions:
+            return (offset + start, offset + end, *pair)
+        if counts is None:
+            return pair
+        form, counted = pair
+        if counted:
+            counts[form] = counts.get(form, 0) + 1
+        return form
+
     for morpheme in morphemes:
         # A dictionary word's id stands for its part of speech and normalised form:
         # one call instead of two, and one lookup.
@@ -360,7 +375,7 @@ def _walk_python(morphemes, chunk, offset, positions, by_word, describe, join, w
             joined_to = -1
             continue
         if not (joinable or positions):
-            append(pair)
+            append(shaped(pair, 0, 0))
             joined_to = -1
             continue
         begin, end = morpheme.begin(), morpheme.end()
@@ -372,10 +387,15 @@ def _walk_python(morphemes, chunk, offset, positions, by_word, describe, join, w
         ):
             alone = join(chunk, joined_from, end)
             if alone is not None:
-                words[-1] = (offset + joined_from, offset + end, *alone) if positions else alone
+                if counted:  # the joined word replaces the last one, and its count
+                    if counts[words[-1]] == 1:
+                        del counts[words[-1]]
+                    else:
+                        counts[words[-1]] -= 1
+                words[-1] = shaped(alone, joined_from, end)
                 joined_to = end
                 continue
-        append((offset + begin, offset + end, *pair) if positions else pair)
+        append(shaped(pair, begin, end))
         joined_from, joined_to = (begin, end) if joinable else (-1, -1)
 
 
@@ -385,7 +405,7 @@ except ImportError:  # not built (no C compiler): the same loop in Python
     _walk = _walk_python
 
 
-def _words(text: str, positions: bool = True, walk=None) -> list[tuple]:
+def _words(text: str, positions: bool = True, walk=None, counts=None) -> list:
     """Every kept word, as (start, end, form, content), or (form, content) without
     positions (indexing: a fifth of the time saved): the one analysis loop.
 
@@ -401,7 +421,7 @@ def _words(text: str, positions: bool = True, walk=None) -> list[tuple]:
         _by_word.clear()
     for offset, chunk in _chunks(text):
         morphemes = tokenizer.tokenize(_lowered(chunk), out=out)
-        walk(morphemes, chunk, offset, positions, _by_word, _word, _join, words)
+        walk(morphemes, chunk, offset, positions, _by_word, _word, _join, words, counts)
     return words
 
 
@@ -437,6 +457,12 @@ def index_terms(text: str) -> list[tuple[str, bool]]:
     """The same analysis without positions (form, content word): what indexing needs,
     at a fraction of the cost of building Token objects."""
     return _words(normalize_text(text), positions=False)
+
+
+def index_forms(text: str, counts: dict[str, int]) -> list[str]:
+    """The forms of index_terms(text), with those of content words counted into
+    ``counts``: what indexing stores, without a pair per word to take apart again."""
+    return _words(normalize_text(text), positions=False, counts=counts)
 
 
 def analyze(text: str) -> list[Token]:

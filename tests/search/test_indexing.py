@@ -1,0 +1,49 @@
+"""Search documents as indexing writes them (its own INSERT, not the ORM's)."""
+
+import datetime
+
+from django.db import connection
+from django.utils import timezone
+
+from shinbun.search import indexing
+from shinbun.search.models import SearchDocument
+
+
+def test_written_documents_read_back_field_by_field(make, index):
+    articles = [
+        make.article(headline="東京都が予算案", lead="都は来年度の予算案を発表した。"),
+        make.article(headline="Ｊリーグ開幕", lead='開幕戦は満員だった。\n\n"引用"と\\記号'),
+    ]
+    documents = [indexing.build_document(a, [7, 8]) for a in articles]
+    documents[0].topic, documents[0].norm = b"\x00\x01\xff", 1.25
+    before = timezone.now()
+    SearchDocument.objects.filter(article_id__in=[a.pk for a in articles]).delete()
+    indexing.insert_documents(documents)
+    for document in documents:
+        stored = SearchDocument.objects.get(pk=document.article_id)
+        for field in SearchDocument._meta.concrete_fields:
+            if field.name != "indexed_at":
+                expected = getattr(document, field.attname)
+                got = getattr(stored, field.attname)
+                got = bytes(got) if isinstance(got, memoryview) else got
+                assert got == expected, field.name
+        assert before - datetime.timedelta(seconds=1) <= stored.indexed_at <= timezone.now()
+    assert "東京" in SearchDocument.objects.get(pk=articles[0].pk).terms
+
+
+def test_terms_are_stored_as_compact_json_without_escapes(make, index):
+    article = make.article(headline="東京都が予算案", lead="都は予算案を発表した。")
+    index(article)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT terms FROM {SearchDocument._meta.db_table} WHERE article_id = %s",
+            [article.pk],
+        )
+        (stored,) = cursor.fetchone()
+    text = stored if isinstance(stored, str) else str(stored)
+    assert "東京" in text and "\\u" not in text
+
+
+def test_nothing_to_write_is_no_statement(db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        indexing.insert_documents([])
