@@ -207,3 +207,28 @@ def test_model_init_receivers_still_see_every_instance(make):
     finally:
         post_init.disconnect(receiver, sender=Article)
     assert seen == [(Article, a.pk) for a in got]
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2026-11-28 02:05:00",
+        "2026-11-28 02:05:00.123456",
+        "2026-11-28T02:05:00+09:00",
+        "2026-11-28 2:05:00",  # fromisoformat refuses it; Django's regular expression reads it
+        None,
+    ],
+)
+def test_sqlite_datetimes_are_read_as_djangos_converter_reads_them(db, stored):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite stores datetimes as text")
+    from shinbun.core.compiled import _faster
+
+    django = connection.ops.convert_datetimefield_value
+    faster = _faster(connection, django)
+    assert faster is not django
+    field = Article._meta.get_field("published_at")
+    got = faster(stored, field, connection)
+    expected = django(stored, field, connection)
+    assert got == expected
+    assert got is None or got.utcoffset() == expected.utcoffset()

@@ -19,12 +19,14 @@ from datetime import date, datetime
 from enum import Enum
 from functools import lru_cache
 
+from django.conf import settings
 from django.db import connections
 from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 from django.db.models import Model, signals
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
+from django.utils.dateparse import parse_datetime
 
 
 class CompiledQuery:
@@ -50,7 +52,10 @@ class CompiledQuery:
                 raise ValueError(f"sample {sample!r} is not among the query's parameters")
             slots.append(where)
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
-        converters = list(compiler.get_converters(fields).items())
+        converters = [
+            (position, ([_faster(connection, f) for f in functions], expression))
+            for position, (functions, expression) in compiler.get_converters(fields).items()
+        ]
         instances = None
         if queryset._fields is None:  # model instances, as ModelIterable makes them
             info = compiler.klass_info
@@ -106,6 +111,30 @@ class CompiledQuery:
     def first(self, *values, using: str = "default"):
         rows = self.rows(*values, using=using)
         return rows[0] if rows else None
+
+
+def _faster(connection, function):
+    """The converter, or one giving the same values with less work: SQLite's datetime
+    columns (text) are read by ``datetime.fromisoformat`` and given the connection's
+    time zone, as Django's converter does through parse_datetime, settings and
+    make_aware at three times the cost (two datetimes a search result)."""
+    if connection.vendor != "sqlite" or not settings.USE_TZ:
+        return function
+    if getattr(function, "__func__", None) is not type(connection.ops).convert_datetimefield_value:
+        return function
+    zone = connection.timezone
+
+    def convert(value, expression, connection):
+        if value.__class__ is str:
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                value = parse_datetime(value)
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        return value
+
+    return convert
 
 
 def _columns(compiler, info) -> tuple:

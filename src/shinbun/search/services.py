@@ -26,7 +26,7 @@ SNIPPET_CHARS = 120
 # are left out, and a visitor's snippet is cut from the lead.
 SUMMARY_FIELDS = (
     *("headline", "subheadline", "lead", "access", "status", "published_at", "updated_at"),
-    "section",
+    *("section", "section__slug", "section__name"),
 )
 _SLUG = re.compile(r"[-\w]{1,100}")
 _NO_SNIPPET = mark_safe("")
