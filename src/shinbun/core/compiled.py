@@ -15,7 +15,7 @@ value goes. The query's *shape* must not depend on the values.
 """
 
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from functools import lru_cache
 
@@ -75,7 +75,9 @@ class CompiledQuery:
             sql, params, slots, converters, instances = self._compile(using)
         connection = connections[using]
         params = list(params)
-        for where, value in zip(slots, values, strict=True):
+        if len(values) != len(slots):
+            raise TypeError(f"{len(slots)} values expected, {len(values)} given")
+        for where, value in zip(slots, values):
             adapted = _adapt(connection, value)
             for i in where:
                 params[i] = adapted
@@ -123,9 +125,17 @@ def _faster(connection, function):
     if getattr(function, "__func__", None) is not type(connection.ops).convert_datetimefield_value:
         return function
     zone = connection.timezone
+    # Naive text in UTC (what Django writes) is read with its offset appended: no
+    # datetime.replace(tzinfo=...), whose keyword parsing cost as much as the reading.
+    suffix = "+00:00" if zone is UTC else None
 
     def convert(value, expression, connection):
         if value.__class__ is str:
+            if suffix is not None:
+                try:
+                    return datetime.fromisoformat(value + suffix)
+                except ValueError:  # an offset of its own, or a form Django also reads
+                    pass
             try:
                 value = datetime.fromisoformat(value)
             except ValueError:
@@ -166,11 +176,18 @@ def _builder(model, attnames: list[str], plain: bool, using: str):
     if not plain or signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
         return lambda values: model.from_db(using, attnames, values)
 
+    new = model.__new__
+
     def build(values):
-        obj = model.__new__(model)
+        # No keyword arguments: a C function called with them parses them by name, which
+        # cost more than the rest of the instance (the values fit the names: the row's
+        # columns were cut by the same compiled query).
+        obj = new(model)
         state = ModelState()
         state.adding, state.db = False, using
-        obj.__dict__.update(zip(attnames, values, strict=True), _state=state)
+        fields = obj.__dict__
+        fields.update(zip(attnames, values))
+        fields["_state"] = state
         return obj
 
     return build
