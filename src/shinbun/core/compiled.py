@@ -77,7 +77,7 @@ class CompiledQuery:
         params = list(params)
         if len(values) != len(slots):
             raise TypeError(f"{len(slots)} values expected, {len(values)} given")
-        for where, value in zip(slots, values):
+        for where, value in zip(slots, values):  # noqa: B905 (lengths checked above)
             adapted = _adapt(connection, value)
             for i in where:
                 params[i] = adapted
@@ -186,7 +186,7 @@ def _builder(model, attnames: list[str], plain: bool, using: str):
         state = ModelState()
         state.adding, state.db = False, using
         fields = obj.__dict__
-        fields.update(zip(attnames, values))
+        fields.update(zip(attnames, values))  # noqa: B905 (see above)
         fields["_state"] = state
         return obj
 
