@@ -217,6 +217,8 @@ def test_model_init_receivers_still_see_every_instance(make):
         "2026-11-28T02:05:00+09:00",
         "2026-11-28 2:05:00",  # fromisoformat refuses it; Django's regular expression reads it
         None,
+        datetime(2026, 11, 28, 2, 5, 0, 123456),  # as the driver hands them out, parsed
+        datetime(2026, 11, 28, 2, 5, tzinfo=UTC),
     ],
 )
 def test_sqlite_datetimes_are_read_as_djangos_converter_reads_them(db, stored):
@@ -231,4 +233,4 @@ def test_sqlite_datetimes_are_read_as_djangos_converter_reads_them(db, stored):
     got = faster(stored, field, connection)
     expected = django(stored, field, connection)
     assert got == expected
-    assert got is None or got.utcoffset() == expected.utcoffset()
+    assert got is None or (got.utcoffset(), got.tzinfo) == (expected.utcoffset(), expected.tzinfo)
