@@ -208,6 +208,18 @@ def test_text_is_lowered_character_by_character_with_its_offsets_kept():
     assert analysis._lowered("İstanbul") == "İstanbul"  # not i̇, two characters
 
 
+def _corpus_texts(every: int, titles: bool = True) -> list[str]:
+    """The bodies (and titles) of every ``every``-th corpus article; none without it."""
+    texts: list[str] = []
+    if CORPUS.exists():
+        with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
+            for number, line in enumerate(lines):
+                if number % every == 0:
+                    article = json.loads(line)
+                    texts += [article["title"], article["body"]] if titles else [article["body"]]
+    return texts
+
+
 def _read(morphemes):
     return [(m.begin(), m.end(), m.normalized_form(), m.part_of_speech_id()) for m in morphemes]
 
@@ -223,13 +235,7 @@ def test_sudachi_as_set_up_reads_every_piece_as_its_default_settings_do():
     default = Dictionary(dict="core").tokenizer(mode=SplitMode.A)
     ours = analysis._tokenizer()
     texts = ["NHKのニュースとiPhone、ＴＰＰ交渉でAppleが発表(はっぴょう)ーーした"]
-    if CORPUS.exists():
-        with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
-            for number, line in enumerate(lines):
-                if number % 7 == 0:
-                    article = json.loads(line)
-                    texts += [article["title"], article["body"]]
-    for text in texts:
+    for text in texts + _corpus_texts(7):
         for _, piece in analysis._chunks(normalize_text(text)):
             expected = _read(default.tokenize(piece))
             assert _read(ours.tokenize(analysis._lowered(piece))) == expected, piece
@@ -291,13 +297,7 @@ def test_the_word_loop_in_c_is_built_and_reads_as_the_python_loop():
         pytest.skip("no C compiler: the Python loop is used")
     assert analysis._walk is not analysis._walk_python, "src/shinbun/search/_walk.c not built"
     texts = ["国学院について、國學院大學の発表。田中さんご結婚、3人目。2025年のＡＩ"]
-    if CORPUS.exists():
-        with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
-            for number, line in enumerate(lines):
-                if number % 7 == 0:
-                    article = json.loads(line)
-                    texts += [article["title"], article["body"]]
-    for text in texts:
+    for text in texts + _corpus_texts(7):
         text = normalize_text(text)
         for positions in (True, False):
             python = analysis._words(text, positions, walk=analysis._walk_python)
@@ -314,9 +314,7 @@ def test_forms_and_counts_for_indexing_are_those_of_the_pairs():
     from collections import Counter
 
     texts = ["国学院について国学の話。国学院の国学院大学", "東京都庁舎の大会議室で東京"]
-    if CORPUS.exists():
-        with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
-            texts += [json.loads(line)["body"] for n, line in enumerate(lines) if n % 20 == 0]
+    texts += _corpus_texts(20, titles=False)
     for walk in {analysis._walk, analysis._walk_python}:
         for text in texts:
             pairs = analysis.index_terms(text)
@@ -347,12 +345,7 @@ def test_a_text_without_a_dictionary_entry_is_not_analysed_to_find_it_is_no_word
     """_as_one_word answers None without analysing a text the dictionary has no entry
     for: for every pair of adjacent joinable words of a tenth of the corpus, that
     answer is the one analysing gives."""
-    texts = ["国学院について", "東京都庁舎の大会議室"]
-    if CORPUS.exists():
-        with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
-            texts += [
-                json.loads(line)["body"] for number, line in enumerate(lines) if number % 10 == 0
-            ]
+    texts = ["国学院について", "東京都庁舎の大会議室"] + _corpus_texts(10, titles=False)
     candidates = set()
 
     def remember(chunk, start, end):

@@ -112,6 +112,19 @@ shaped(PyObject *pair, Py_ssize_t offset, Py_ssize_t start, Py_ssize_t end, int 
     return Py_NewRef(form);
 }
 
+/* Append the shaped word to ``words``; -1 with an exception on failure. */
+static int
+append(PyObject *words, PyObject *pair, Py_ssize_t offset, Py_ssize_t start, Py_ssize_t end,
+       int positions, PyObject *counts, int *counted)
+{
+    PyObject *word = shaped(pair, offset, start, end, positions, counts, counted);
+    if (word == NULL)
+        return -1;
+    int appended = PyList_Append(words, word);
+    Py_DECREF(word);
+    return appended;
+}
+
 /* The (pair, joinable) of one morpheme: from by_word, or described and remembered. */
 static PyObject *
 kind_of(PyObject *morpheme, PyObject *by_word, PyObject *describe)
@@ -181,12 +194,7 @@ walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (pair == Py_None) {
             joined_to = -1;
         } else if (!(joinable || positions)) {
-            PyObject *word = shaped(pair, offset, 0, 0, 0, counts, &counted);
-            if (word == NULL)
-                goto fail_kind;
-            int appended = PyList_Append(words, word);
-            Py_DECREF(word);
-            if (appended < 0)
+            if (append(words, pair, offset, 0, 0, 0, counts, &counted) < 0)
                 goto fail_kind;
             joined_to = -1;
         } else {
@@ -228,13 +236,7 @@ walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 Py_DECREF(alone);
             }
             if (!joined) {
-                PyObject *word = shaped(pair, offset, begin, end, positions, counts,
-                                        &counted);
-                if (word == NULL)
-                    goto fail_kind;
-                int appended = PyList_Append(words, word);
-                Py_DECREF(word);
-                if (appended < 0)
+                if (append(words, pair, offset, begin, end, positions, counts, &counted) < 0)
                     goto fail_kind;
                 if (joinable) {
                     joined_from = begin;
