@@ -168,16 +168,16 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @cache
-def _document_insert() -> tuple[str, attrgetter]:
-    """The INSERT for search documents and a getter of its plain values (every column
-    but ``terms`` and ``indexed_at``, which follow them)."""
+def _document_insert(vendor: str) -> tuple[str, attrgetter]:
+    """The INSERT for search documents on this kind of database and a getter of its
+    plain values (every column but ``terms`` and ``indexed_at``, which follow them)."""
     fields = SearchDocument._meta.concrete_fields  # the key is the article's, not made
     plain = [f for f in fields if f.name not in ("terms", "indexed_at")]
     assert len(plain) == len(fields) - 2, "terms and indexed_at are written apart"
     for field in plain:
         assert field.get_internal_type() in _PLAIN_COLUMNS, f"convert {field.name}"
     columns = ", ".join(connection.ops.quote_name(f.column) for f in plain)
-    json_mark = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    json_mark = "%s::jsonb" if vendor == "postgresql" else "%s"
     sql = (
         f"INSERT INTO {SearchDocument._meta.db_table} ({columns}, terms, indexed_at) "
         f"VALUES ({', '.join(['%s'] * len(plain))}, {json_mark}, %s)"
@@ -187,11 +187,11 @@ def _document_insert() -> tuple[str, attrgetter]:
 
 def insert_documents(documents: list[SearchDocument]) -> None:
     """SearchDocument.objects.bulk_create(documents), without the ORM's work on each
-    field of each row (a tenth of indexing's own time at 200 articles a batch): the
+    field of each row (0.2M of indexing's ~19M instructions an article, callgrind): the
     values go to the driver as they are, ``terms`` as compact JSON."""
     if not documents:
         return
-    sql, plain = _document_insert()
+    sql, plain = _document_insert(connection.vendor)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     rows = [(*plain(d), _dumps(d.terms), now) for d in documents]
     with connection.cursor() as cursor:
