@@ -1,11 +1,11 @@
 /* The analysis's word loop (analysis._walk_python) in C.
 
-   Python's bytecode loop cost about 2 of the ~21 million instructions that indexing
-   spends on a news article (callgrind): ~950 words an article, each looked up in a
-   dict, unpacked, tested and appended. This module runs the same loop with the same
-   rules; analysis.py keeps the Python loop, uses it when this module is not built,
-   and tests/search/test_analysis.py checks that both give the same words over the
-   corpus.
+   A news article has ~950 words, each looked up in a dict, unpacked, tested and
+   appended; in C that takes 0.4M fewer instructions an article than CPython's bytecode
+   (callgrind), 0.8M when indexing's content words are counted here too. This module
+   runs the same loop with the same rules; analysis.py keeps the Python loop, uses it
+   when this module is not built, and tests/search/test_analysis.py checks that both
+   give the same words over the corpus.
 
    walk(morphemes, chunk, offset, positions, by_word, describe, join, words, counts)
 
