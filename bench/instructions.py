@@ -42,16 +42,12 @@ def run_part(part: str, data: str, warm: int, articles: int, batch: int) -> None
         mode = SplitMode.C if part == "sudachi-c" else SplitMode.A
         tokenizer = Dictionary(dict="core").tokenizer(mode=mode)
 
-    def texts(article):
-        title = " ".join(filter(None, [article.headline, article.subheadline]))
-        return title, article.lead + "\n" + article.body_text
-
     for start in range(0, len(loaded), batch):
         chunk = loaded[start : start + batch]
         if part == "indexing":
             indexing.index_articles(chunk)
         for article in chunk if part != "indexing" else ():
-            for text in texts(article):
+            for text in search.article_texts(article):
                 if part.startswith("sudachi"):
                     tokenizer.tokenize(text)
                 else:

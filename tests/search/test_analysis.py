@@ -244,11 +244,6 @@ def test_sudachi_as_set_up_reads_every_piece_as_its_default_settings_do():
 # --- the fast paths give what the plain ones give -------------------------------------
 
 
-def _normalized_run_by_run(text):
-    text = _nfkc(analysis._CONTROL.sub(" ", text))
-    return text.translate(analysis._TRANSLATE)
-
-
 def test_normalizing_by_the_table_equals_run_by_run_for_every_character():
     """Each character of the Basic Multilingual Plane in a text long enough for the
     table, between others, and again before a combining mark, a voiced sound mark and a
@@ -261,11 +256,11 @@ def test_normalizing_by_the_table_equals_run_by_run_for_every_character():
             continue
         char = chr(code)
         plain = f"{padding}{char}a{char}國{char}ｶ{char}"
-        assert normalize_text(plain) == _normalized_run_by_run(plain), hex(code)
+        assert normalize_text(plain) == analysis._normalize_by_runs(plain), hex(code)
         if analysis._normalize_by_table(plain) is None:
             declined.add(code)
         marked = f"{plain}\u0301{char}\u3099{char}\u1161{char}"
-        assert normalize_text(marked) == _normalized_run_by_run(marked), hex(code)
+        assert normalize_text(marked) == analysis._normalize_by_runs(marked), hex(code)
     assert 0x0301 in declined and 0x3099 in declined and 0xFF9E in declined
     assert len(declined) < 2500  # combining marks and the like, not whole scripts
 
@@ -281,12 +276,12 @@ def test_normalizing_by_the_table_equals_run_by_run_for_every_character():
     )
 )
 def test_normalizing_by_the_table_equals_run_by_run(text):
-    assert normalize_text(text) == _normalized_run_by_run(text)
+    assert normalize_text(text) == analysis._normalize_by_runs(text)
 
 
 def test_news_text_takes_the_table_path():
     text = "（東京）２０２５年、ＡＩの國學院…　ｻﾝｸﾄ\x07" + "記事の本文です。" * 40
-    assert analysis._normalize_by_table(text) == _normalized_run_by_run(text)
+    assert analysis._normalize_by_table(text) == analysis._normalize_by_runs(text)
 
 
 def test_the_word_loop_in_c_is_built_and_reads_as_the_python_loop():

@@ -118,6 +118,11 @@ def normalize_text(text: str) -> str:
         normalized = _normalize_by_table(text)
         if normalized is not None:
             return normalized
+    return _normalize_by_runs(text)
+
+
+def _normalize_by_runs(text: str) -> str:
+    """normalize_text(text) for any text: NFKC run by run (see _nfkc)."""
     text = _nfkc(_CONTROL.sub(" ", text))
     return text.translate(_TRANSLATE) if _old_kanji().search(text) else text
 

@@ -20,6 +20,8 @@ from shinbun.search.models import SearchDocument, TermStat
 
 ANALYZER_VERSION = 2  # 2: words split by their context are joined again (国学院)
 ID_SPACE = 10_000_000
+# Compact JSON, kept as written (the frequency upsert's rows, documents' terms).
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def sort_key(published_at: datetime, article_id: int) -> int:
@@ -87,7 +89,7 @@ def update_term_stats(added: list[SearchDocument], removed: list[SearchDocument]
         params = [[form for form, _ in rows], [n for _, n in rows]]
     else:
         rows_from = "SELECT key, value FROM json_each(%s) WHERE true"
-        params = [json.dumps(dict(rows), ensure_ascii=False)]
+        params = [_dumps(dict(rows))]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (form, df) {rows_from} "
@@ -164,7 +166,6 @@ _PLAIN_COLUMNS = {
     "TextField",
     "BinaryField",
 }
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @cache
