@@ -75,13 +75,21 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def _single_token(form: str) -> bool:
-    from shinbun.search.analysis import terms
+    """Whether the form is one content word on its own (TermStat counts grammatical
+    words too; the classes are of content words, as before it did)."""
+    from shinbun.search.analysis import analyze
 
-    return terms(form) == [form]
+    return [(t.form, t.content) for t in analyze(form)] == [(form, True)]
 
 
 def _wordlike(form: str) -> bool:
-    return len(form) >= 2 and not form.isdigit() and not form.isascii()
+    """Two or more characters, not a number or Latin, and not a grammatical word alone
+    (TermStat counts those too since the ninth session; the classes are as before)."""
+    from shinbun.search.analysis import analyze
+
+    if len(form) < 2 or form.isdigit() or form.isascii():
+        return False
+    return [t.content for t in analyze(form)] != [False]
 
 
 def choose_queries(per_class: int, seed: int) -> dict[str, list[str]]:

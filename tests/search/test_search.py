@@ -2,11 +2,16 @@
 and /api/v1/search. Every test runs on the database it is given (SQLite FTS5 or
 PostgreSQL), so running the suite on both covers both backends."""
 
+import gzip
+import importlib
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shinbun.newsroom import publishing
@@ -14,6 +19,7 @@ from shinbun.newsroom.models import Article
 from shinbun.search import backends, indexing, services
 from shinbun.search.models import SearchDocument, TermStat
 from shinbun.search.query import parse_query
+from tests.corpus import CORPUS
 from tests.search.conftest import ON_POSTGRES
 
 CHANNELS = ["service", "page", "api"]
@@ -561,6 +567,106 @@ def test_facet_frequencies_are_kept_in_step(make, index):
     Article.objects.filter(pk=first.pk).update(status=Article.Status.DRAFT)
     index(first)
     assert df(f"zzsec{sport.pk}") == 1
+
+
+def _term_stats() -> dict[str, int]:
+    return dict(TermStat.objects.values_list("form", "df"))
+
+
+def _corpus_articles(every: int) -> list[dict]:
+    if not CORPUS.exists():
+        pytest.skip("the corpus is not on this machine")
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for n, line in enumerate(lines) if n % every == 0]
+
+
+def test_term_stats_count_every_word_of_an_article_once(make, index):
+    """Grammatical words (の, が), content words and facet markers, each once per
+    article however often it holds them; withdrawn with the article."""
+    first = make.article(headline="台風の進路", lead="台風が近づく。台風の雨。")
+    second = make.article(headline="選挙の日程", lead="投票が始まる。")
+    index(first, second)
+    stats = _term_stats()
+    assert (stats["台風"], stats["の"], stats["が"], stats["選挙"]) == (1, 2, 2, 1)
+    assert stats[f"zzsec{first.section_id}"] == 2
+    Article.objects.filter(pk=first.pk).update(status=Article.Status.DRAFT)
+    index(first)
+    stats = _term_stats()
+    assert (stats["台風"], stats["の"], stats["が"]) == (0, 1, 1)
+
+
+def test_one_word_counts_from_term_stats_are_the_engines_own_counts(make, index):
+    """What a one-word search shows as its count without counting (TermStat's document
+    frequency) is, for every form of real articles (content and grammatical words,
+    numbers, Latin), what the engine counts for the word; after an article is corrected
+    and another withdrawn too. TermStat also equals a recount from the stored tokens
+    (the migration that started counting every form)."""
+    articles = [
+        make.article(headline=item["title"], lead="", body_source=item["body"])
+        for item in _corpus_articles(150)
+    ]
+    index(*articles)
+    engine = backends.backend()
+
+    def compare():
+        forms = set()
+        for document in SearchDocument.objects.all():
+            forms.update(document.title.split(), document.body.split())
+        assert len(forms) > 1000
+        with connection.cursor() as cursor:
+            for form in sorted(forms):
+                query = parse_query("")
+                query.include = [(form,)]
+                plan = engine.plan(query, backends.MIN_KEY, backends.MAX_KEY)
+                assert plan.known_count == engine.count(cursor, plan.where, plan.params), form
+
+    compare()
+    corrected, withdrawn = articles[0], articles[1]
+    corrected.body_source = "訂正した本文です。新しい言葉、訂正済みを含みます。"
+    corrected.save()
+    Article.objects.filter(pk=withdrawn.pk).update(status=Article.Status.DRAFT)
+    index(corrected, withdrawn)
+    compare()
+    kept = _term_stats()
+    recount = importlib.import_module("shinbun.search.migrations.0011_count_every_form").recount
+    recount(django_apps, None)
+    assert _term_stats() == {form: df for form, df in kept.items() if df}
+
+
+def test_a_one_word_search_takes_its_count_from_term_stats(make, index):
+    """Over the whole archive, a one-word search sends no count to the engine (and no
+    query at all past its matches); with a date range, an excluded word, a filter or a
+    second word, or a facet marker typed as a word, it counts."""
+    engine_table = backends.backend().source
+    articles = [make.article(headline=f"台風{n}号の進路", lead="雨と風。") for n in range(3)]
+    index(*articles)
+
+    def engine_counts(q, filters=None, **params):
+        with CaptureQueriesContext(connection) as queries:
+            page = services.search(q, filters, snippets=False, **params)
+        sent = [x["sql"] for x in queries if engine_table in x["sql"]]
+        counts = sum(sql.startswith("SELECT count(*) FROM (SELECT 1") for sql in sent)
+        return page, counts, len(sent)
+
+    # With RUM, PostgreSQL counts a rare word's matches in the page's own query (count(*)
+    # OVER (): the page reads every match anyway), not in a count of its own.
+    counting = 0 if ON_POSTGRES and backends.uses_rum() else 1
+
+    page, counts, _ = engine_counts("台風")
+    assert (page.count, len(page.hits), counts) == (3, 3, 0)
+    page, counts, _ = engine_counts("台風", sort="relevance")
+    assert (page.count, len(page.hits), counts) == (3, 3, 0)
+    page, counts, sent = engine_counts("台風", offset=3)
+    assert (page.count, page.hits, sent) == (3, [], 0)
+    page, counts, sent = engine_counts("存在しない言葉ゾゾゾ")
+    assert (page.count, page.hits) == (0, [])
+    week = services.Filters(date_from=(timezone.now() - timedelta(days=7)).date())
+    national = services.Filters(section=articles[0].section.slug)
+    for q, filters in (("台風", week), ("台風 -晴れ", None), ("台風", national), ("台風 雨", None)):
+        page, counts, _ = engine_counts(q, filters)
+        assert (page.count, counts) == (3, counting), q
+    page, counts, _ = engine_counts(f"zzsec{articles[0].section_id}")
+    assert (page.count, counts) == (0, counting)
 
 
 def test_relevance_among_common_words_counts_phrases_in_the_stored_tokens(

@@ -41,6 +41,7 @@ COUNT_CAP = 10_000
 MIN_KEY, MAX_KEY = 0, 2**62  # the whole range of sort keys
 RELEVANCE_WINDOW = COUNT_CAP
 TITLE_WEIGHT, BODY_WEIGHT = 4.0, 1.0
+FACET_PREFIX = "zz"  # begins every facet marker (indexing.facet_markers)
 
 
 @dataclass
@@ -101,6 +102,9 @@ class Engine:
 
     def search(self, query, sort, limit, offset, key_from, key_to) -> EngineResult:
         plan = self.plan(query, key_from, key_to)
+        known = plan.known_count
+        if known is not None and offset >= known:  # no match, or a page past the end
+            return EngineResult(min(known, COUNT_CAP), [], known > COUNT_CAP)
         rarest = min(map(plan.frequency, query.required))
         with driver_cursor(connection) as cursor:
             # Every word common: estimated, unless the matches are too sparse among the
@@ -121,16 +125,22 @@ class Engine:
                 keys = self.newest_page(cursor, plan, count, limit, offset)
         return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
 
+    def matches(self, cursor, plan: "Plan") -> int:
+        """How many articles match, up to COUNT_CAP + 1: TermStat's count, when it
+        knows it, else counted."""
+        known = plan.known_count
+        return self.count(cursor, plan.where, plan.params) if known is None else known
+
     def counted_newest(self, cursor, plan: "Plan", limit: int, offset: int):
         """(count, a page of keys newest first) for a query with a word in at most
         ``narrow`` articles: the matches counted, then the page read down the key."""
-        count = self.count(cursor, plan.where, plan.params)
+        count = self.matches(cursor, plan)
         return count, self.newest_page(cursor, plan, count, limit, offset)
 
     def counted_ranked(self, cursor, plan: "Plan", limit: int, offset: int):
         """(count, a page of keys best first) for a query with a word in at most
         ``narrow`` articles: the matches counted, then ranked."""
-        count = self.count(cursor, plan.where, plan.params)
+        count = self.matches(cursor, plan)
         return count, self.ranked(cursor, plan, count, limit, offset)
 
     def newest_page(self, cursor, plan: "Plan", count: int, limit: int, offset: int):
@@ -160,7 +170,7 @@ class Engine:
             in_range = _documents_between(cursor, plan.key_from, plan.key_to)
         if plan.density * in_range >= self.narrow:
             return COUNT_CAP + 1
-        return self.count(cursor, plan.where, plan.params)
+        return self.matches(cursor, plan)
 
     def probe_newest(self, cursor, plan: "Plan") -> list[int] | None:
         """The ``probe`` newest matches (fewer: all there are), or None to leave a
@@ -218,9 +228,23 @@ class Plan:
         return [*self.match_params, self.key_from, self.key_to]
 
     def frequency(self, form: str) -> int:
-        """At most how many articles hold the form (all of them, for a grammatical word:
-        TermStat counts content words only)."""
-        return self.total if form in self.query.grammatical else self.df.get(form, 0)
+        """How many articles hold the form (TermStat's document frequency)."""
+        return self.df.get(form, 0)
+
+    @property
+    def known_count(self) -> int | None:
+        """The number of matches when TermStat holds it: a search for one word over the
+        whole archive matches exactly the articles counted for that word (a form is one
+        token to both engines: analysis leaves lower-case word characters only).
+        Counting them cost a rare word's search half its time on SQLite."""
+        query = self.query
+        if query.exclude or query.facets or len(query.include) != 1:
+            return None
+        if len(query.include[0]) != 1 or self.key_from > MIN_KEY or self.key_to < MAX_KEY:
+            return None
+        form = query.include[0][0]
+        # A facet marker typed as a word: counted for its articles, matched in none.
+        return None if form.startswith(FACET_PREFIX) else self.frequency(form)
 
     def independent_share(self, forms) -> float:
         """The share of articles holding all these forms, were they independent."""
@@ -385,22 +409,16 @@ class PostgresBackend(Engine):
     # table at 1,000,000 articles (~30 µs from the documents' rows before), so 2,000
     # rows (~15 ms) find 20 matches of a query in 1 % of the articles.
     probe_rows = 2_000
-    # Grammatical words only (TermStat cannot size them): the common ones (の, が) match
-    # within the first rows, and a rare one (ささ) should not cost the full probe.
-    unsized_probe_rows = 500
 
     def probe_newest(self, cursor, plan: Plan) -> list[int] | None:
         """Walking sort_key down reads each row's vector: the probe reads at most
         ``probe_rows`` articles, and when fewer than ``probe`` of them match (a word of
-        an earlier year; a grammatical word TermStat cannot size) the query goes to the
+        an earlier year) the query goes to the
         index instead. It is not tried when the words' own frequencies, taken as
         independent, promise fewer than ``probe`` matches in that many rows (two words
         each in 3-4 % of the articles): the index finds those sooner."""
-        required = plan.query.required
-        share = plan.independent_share(required)
+        share = plan.independent_share(plan.query.required)
         rows = self.probe_rows
-        if all(form in plan.query.grammatical for form in required):
-            rows = min(rows, self.unsized_probe_rows)
         if share * rows < self.probe:
             return None
         cursor.execute(
@@ -477,8 +495,7 @@ class PostgresBackend(Engine):
         articles = plan.frequency(rarest)
         independent = articles * plan.independent_share(f for f in required if f != rarest)
         if (
-            rarest in plan.query.grammatical
-            or plan.key_from > MIN_KEY
+            plan.key_from > MIN_KEY
             or plan.key_to < MAX_KEY
             or independent <= COUNT_CAP
         ):

@@ -49,7 +49,7 @@ def build_document(article: Article, keyword_ids) -> SearchDocument:
     terms: dict[str, int] = {}  # content words' counts, the body's first
     body = index_forms(article.lead + "\n" + article.body_text, terms)
     title = index_forms(" ".join(filter(None, [article.headline, article.subheadline])), terms)
-    return SearchDocument(
+    document = SearchDocument(
         article_id=article.pk,
         sort_key=sort_key(article.published_at, article.pk),
         title=" ".join(title),
@@ -59,6 +59,18 @@ def build_document(article: Article, keyword_ids) -> SearchDocument:
         length=len(body) + len(title),
         analyzer_version=ANALYZER_VERSION,
     )
+    document.forms = {*body, *title}  # what TermStat counts it under (counted_forms)
+    return document
+
+
+def counted_forms(document: SearchDocument) -> set[str]:
+    """What TermStat counts a document under: every form of its title and body (content
+    and grammatical words: exactly the articles a one-word search matches, so that
+    count needs no query) and its facet markers."""
+    forms = getattr(document, "forms", None)
+    if forms is None:  # read from the database, or made by another indexer
+        forms = {*document.title.split(), *document.body.split()}
+    return forms.union(document.facets.split())
 
 
 def _entry(document: SearchDocument) -> IndexEntry:
@@ -71,11 +83,9 @@ def update_term_stats(added: list[SearchDocument], removed: list[SearchDocument]
     words it changed (set_norms needs them: no second query)."""
     delta: Counter = Counter()
     for document in added:
-        delta.update(document.terms.keys())
-        delta.update(set(document.facets.split()))
+        delta.update(counted_forms(document))
     for document in removed:
-        delta.subtract(document.terms.keys())
-        delta.subtract(set(document.facets.split()))
+        delta.subtract(counted_forms(document))
     delta[TermStat.TOTAL] = len(added) - len(removed)
     rows = sorted((form, n) for form, n in delta.items() if n)
     if not rows:

@@ -78,10 +78,11 @@ class ReindexState(models.Model):
 
 
 class TermStat(models.Model):
-    """How many indexed articles contain each content word and each facet marker
-    (document frequency), kept in step by indexing, so 自動検索 weighs words and search
-    plans queries without scanning the index. The row with the form TOTAL counts the
-    indexed articles."""
+    """How many indexed articles contain each word (in the headline or the text, content
+    and grammatical words alike) and each facet marker (document frequency), kept in
+    step by indexing, so 自動検索 weighs words, and search plans queries and counts a
+    one-word search's matches, without scanning the index. The row with the form TOTAL
+    counts the indexed articles."""
 
     TOTAL = "__total__"  # analysis never produces underscores
 

@@ -24,9 +24,6 @@ class ParsedQuery:
     include: list[tuple[str, ...]] = field(default_factory=list)  # phrases (tuples of forms)
     exclude: list[tuple[str, ...]] = field(default_factory=list)
     facets: list[str] = field(default_factory=list)  # markers that must all be present
-    # Forms analysed as grammatical words (particles, auxiliaries): TermStat counts
-    # content words only, so it says nothing of how many articles hold these.
-    grammatical: set[str] = field(default_factory=set)
 
     @property
     def empty(self) -> bool:
@@ -62,7 +59,6 @@ def parse_query(raw: str) -> ParsedQuery:
         forms = tuple(token.form for token in tokens)
         if not forms:
             continue
-        query.grammatical.update(token.form for token in tokens if not token.content)
         target = query.exclude if negated else query.include
         if forms not in target and len(query.include) + len(query.exclude) < MAX_TERMS:
             target.append(forms)
