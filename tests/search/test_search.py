@@ -652,12 +652,17 @@ def test_a_one_word_search_takes_its_count_from_term_stats(make, index):
     # OVER (): the page reads every match anyway), not in a count of its own.
     counting = 0 if ON_POSTGRES and backends.uses_rum() else 1
 
-    page, counts, _ = engine_counts("台風")
+    page, counts, sent = engine_counts("台風")
     assert (page.count, len(page.hits), counts) == (3, 3, 0)
+    if not ON_POSTGRES:  # the page and the count in one statement
+        assert sent == 1
+    page, counts, _ = engine_counts("台風", limit=2, offset=1)
+    assert (page.count, len(page.hits), counts) == (3, 2, 0)
     page, counts, _ = engine_counts("台風", sort="relevance")
     assert (page.count, len(page.hits), counts) == (3, 3, 0)
-    page, counts, sent = engine_counts("台風", offset=3)
-    assert (page.count, page.hits, sent) == (3, [], 0)
+    for sort in ("newest", "relevance"):
+        page, counts, _ = engine_counts("台風", offset=3, sort=sort)
+        assert (page.count, page.hits, counts) == (3, [], 0)
     page, counts, sent = engine_counts("存在しない言葉ゾゾゾ")
     assert (page.count, page.hits) == (0, [])
     week = services.Filters(date_from=(timezone.now() - timedelta(days=7)).date())

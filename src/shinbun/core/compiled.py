@@ -105,7 +105,7 @@ class CompiledQuery:
                 values = row[first:after]
                 linked = None if values[pk_at] is None else build_linked(values)
                 to_local(obj, linked)
-                if linked is not None:
+                if linked is not None and to_remote is not None:
                     to_remote(linked, obj)
             objects.append(obj)
         return objects
@@ -194,7 +194,10 @@ def _related(compiler, info) -> tuple:
         raise ValueError("nested select_related and inherited models are not supported")
     columns = _columns(compiler, info)
     pk_at = columns[3].index(info["model"]._meta.pk.attname)
-    return columns, pk_at, info["local_setter"], info["remote_setter"]
+    # The remote setter caches the instance on the related one for a one-to-one link;
+    # for a foreign key it does nothing (left out: one call a row).
+    remote = info["remote_setter"] if info["field"].unique else None
+    return columns, pk_at, info["local_setter"], remote
 
 
 def _execute(connection, sql: str, params: list) -> list:
@@ -248,6 +251,8 @@ def _qmark(sql: str) -> str:
 
 
 def _adapt(connection, value):
+    if value.__class__ is int or value.__class__ is str:  # most values: nothing to adapt
+        return value
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
     if isinstance(value, date):

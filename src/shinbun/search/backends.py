@@ -233,22 +233,27 @@ class Plan:
 
     @property
     def known_count(self) -> int | None:
-        """The number of matches when TermStat holds it: a search for one word over the
-        whole archive matches exactly the articles counted for that word (a form is one
-        token to both engines: analysis leaves lower-case word characters only).
-        Counting them cost a rare word's search half its time on SQLite."""
-        query = self.query
-        if query.exclude or query.facets or len(query.include) != 1:
-            return None
-        if len(query.include[0]) != 1 or self.key_from > MIN_KEY or self.key_to < MAX_KEY:
-            return None
-        form = query.include[0][0]
-        # A facet marker typed as a word: counted for its articles, matched in none.
-        return None if form.startswith(FACET_PREFIX) else self.frequency(form)
+        """The number of matches when TermStat holds it (see one_word)."""
+        form = one_word(self.query, self.key_from, self.key_to)
+        return None if form is None else self.frequency(form)
 
     def independent_share(self, forms) -> float:
         """The share of articles holding all these forms, were they independent."""
         return math.prod(min(1.0, self.frequency(f) / (self.total or 1)) for f in forms)
+
+
+def one_word(query: ParsedQuery, key_from: int, key_to: int) -> str | None:
+    """The word of a search for one word over the whole archive. Its matches are
+    exactly the articles TermStat counts for the word (a form is one token to both
+    engines: analysis leaves lower-case word characters only), so they need no count:
+    counting them was half of a rare word's search on SQLite."""
+    if query.exclude or query.facets or len(query.include) != 1 or len(query.include[0]) != 1:
+        return None
+    if key_from > MIN_KEY or key_to < MAX_KEY:
+        return None
+    form = query.include[0][0]
+    # A facet marker typed as a word: counted for its articles, matched in none.
+    return None if form.startswith(FACET_PREFIX) else form
 
 
 def _documents_between(cursor, low: int, high: int) -> int:
@@ -304,6 +309,34 @@ class SQLiteBackend(Engine):
     # Measured at 1,000,000 articles: bm25 reads ~0.1 µs per posting of the searched
     # words; ranking a match from its stored tokens costs ~45 µs.
     posting_cost, row_cost = 0.1, 45.0
+
+    def search(self, query, sort, limit, offset, key_from, key_to) -> EngineResult:
+        form = one_word(query, key_from, key_to) if sort == "newest" else None
+        if form is None:
+            return super().search(query, sort, limit, offset, key_from, key_to)
+        # The most common search, one word newest first, is one statement: the page,
+        # walked down the key (FTS5's own order, which stops after the page), and the
+        # word's count from TermStat beside it, where planning would look it up first.
+        from shinbun.search.models import TermStat
+
+        with driver_cursor(connection) as cursor:
+            cursor.execute(
+                f"SELECT rowid, (SELECT df FROM {TermStat._meta.db_table} WHERE form = %s) "
+                f"FROM {self.table} WHERE {self.table} MATCH %s "
+                "ORDER BY rowid DESC LIMIT %s OFFSET %s",
+                [form, self.expression(query), limit, offset],
+            )
+            rows = cursor.fetchall()
+            if rows:
+                count = max(rows[0][1] or 0, offset + len(rows))
+            else:  # no match, or a page past the end
+                cursor.execute(
+                    f"SELECT df FROM {TermStat._meta.db_table} WHERE form = %s", [form]
+                )
+                found = cursor.fetchone()
+                count = found[0] if found else 0
+        keys = [key for key, _ in rows]
+        return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
 
     def ranked(self, cursor, plan: Plan, count: int, limit: int, offset: int) -> list[int]:
         """FTS5's bm25 first counts every article matching each searched phrase (its

@@ -11,7 +11,7 @@ disappears.
 import re
 from dataclasses import dataclass, field
 
-from shinbun.search.analysis import analyze, normalize_text
+from shinbun.search.analysis import analyze_normalized, normalize_text
 
 MAX_QUERY_CHARS = 256
 MAX_TERMS = 16
@@ -55,7 +55,7 @@ def parse_query(raw: str) -> ParsedQuery:
             chunk = word[1:] if negated else word
         else:
             negated, chunk = bool(negated_quote), quoted
-        tokens = analyze(chunk)
+        tokens = analyze_normalized(chunk)  # a piece of the normalised text
         forms = tuple(token.form for token in tokens)
         if not forms:
             continue
