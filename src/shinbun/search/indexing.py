@@ -69,8 +69,9 @@ def counted_forms(document: SearchDocument) -> set[str]:
     count needs no query) and its facet markers."""
     forms = getattr(document, "forms", None)
     if forms is None:  # read from the database, or made by another indexer
-        forms = {*document.title.split(), *document.body.split()}
-    return forms.union(document.facets.split())
+        forms = document.forms = {*document.title.split(), *document.body.split()}
+    forms.update(document.facets.split())  # in place: no copy of a set of ~400 forms
+    return forms
 
 
 def _entry(document: SearchDocument) -> IndexEntry:
