@@ -446,8 +446,7 @@ class PostgresBackend(Engine):
     def probe_newest(self, cursor, plan: Plan) -> list[int] | None:
         """Walking sort_key down reads each row's vector: the probe reads at most
         ``probe_rows`` articles, and when fewer than ``probe`` of them match (a word of
-        an earlier year) the query goes to the
-        index instead. It is not tried when the words' own frequencies, taken as
+        an earlier year) the query goes to the index instead. It is not tried when the words' own frequencies, taken as
         independent, promise fewer than ``probe`` matches in that many rows (two words
         each in 3-4 % of the articles): the index finds those sooner."""
         share = plan.independent_share(plan.query.required)
