@@ -87,7 +87,13 @@ def main() -> int:
 def _has_near_duplicates(documents) -> bool:
     """Whether any two of the article and its picks are near-duplicates by either rule."""
     from shinbun.search.indexing import document_frequencies, term_weights
-    from shinbun.search.recommend import NEAR_DUPLICATE, SHINGLE_DUPLICATE, cosine, jaccard, shingles
+    from shinbun.search.recommend import (
+        NEAR_DUPLICATE,
+        SHINGLE_DUPLICATE,
+        cosine,
+        jaccard,
+        shingles,
+    )
 
     df, total = document_frequencies(f for d in documents for f in d.terms)
     vectors = [term_weights(d.terms, df, total) for d in documents]

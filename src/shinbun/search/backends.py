@@ -330,9 +330,7 @@ class SQLiteBackend(Engine):
             if rows:
                 count = max(rows[0][1] or 0, offset + len(rows))
             else:  # no match, or a page past the end
-                cursor.execute(
-                    f"SELECT df FROM {TermStat._meta.db_table} WHERE form = %s", [form]
-                )
+                cursor.execute(f"SELECT df FROM {TermStat._meta.db_table} WHERE form = %s", [form])
                 found = cursor.fetchone()
                 count = found[0] if found else 0
         keys = [key for key, _ in rows]
@@ -446,9 +444,10 @@ class PostgresBackend(Engine):
     def probe_newest(self, cursor, plan: Plan) -> list[int] | None:
         """Walking sort_key down reads each row's vector: the probe reads at most
         ``probe_rows`` articles, and when fewer than ``probe`` of them match (a word of
-        an earlier year) the query goes to the index instead. It is not tried when the words' own frequencies, taken as
-        independent, promise fewer than ``probe`` matches in that many rows (two words
-        each in 3-4 % of the articles): the index finds those sooner."""
+        an earlier year) the query goes to the index instead. It is not tried when the
+        words' own frequencies, taken as independent, promise fewer than ``probe``
+        matches in that many rows (two words each in 3-4 % of the articles): the index
+        finds those sooner."""
         share = plan.independent_share(plan.query.required)
         rows = self.probe_rows
         if share * rows < self.probe:
@@ -526,11 +525,7 @@ class PostgresBackend(Engine):
         rarest = min(required, key=plan.frequency)
         articles = plan.frequency(rarest)
         independent = articles * plan.independent_share(f for f in required if f != rarest)
-        if (
-            plan.key_from > MIN_KEY
-            or plan.key_to < MAX_KEY
-            or independent <= COUNT_CAP
-        ):
+        if plan.key_from > MIN_KEY or plan.key_to < MAX_KEY or independent <= COUNT_CAP:
             return None
         cursor.execute(
             f"SELECT sort_key, {plan.match} FROM (SELECT sort_key, tsv FROM {self.source} "
