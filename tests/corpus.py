@@ -1,5 +1,8 @@
 """Where the livedoor news corpus is read at run time (it is never copied here)."""
 
+import gzip
+import json
+from collections.abc import Iterator
 from pathlib import Path
 
 # ../shared/corpus beside the checkout, or where the machine keeps it.
@@ -11,3 +14,13 @@ CORPUS = next(
     ),
     Path("/work/shared/corpus/livedoor-news.jsonl.gz"),
 )
+
+
+def corpus_articles(every: int) -> Iterator[tuple[int, dict]]:
+    """(line number, article) of every ``every``-th corpus article; none without it."""
+    if not CORPUS.exists():
+        return
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
+        for number, line in enumerate(lines):
+            if number % every == 0:
+                yield number, json.loads(line)

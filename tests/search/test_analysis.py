@@ -1,7 +1,5 @@
 """The one analysis function: what makes two spellings the same word for search."""
 
-import gzip
-import json
 import shutil
 import unicodedata
 from itertools import pairwise
@@ -13,7 +11,7 @@ from hypothesis import strategies as st
 from shinbun.search import analysis
 from shinbun.search.analysis import _nfkc, analyze, normalize_text, terms
 from shinbun.search.kanji import OLD_TO_NEW
-from tests.corpus import CORPUS
+from tests.corpus import CORPUS, corpus_articles
 
 
 @pytest.mark.parametrize(
@@ -159,11 +157,9 @@ def test_nfkc_equals_unicodedatas(text):
 def test_nfkc_of_the_corpus_equals_unicodedatas():
     if not CORPUS.exists():
         pytest.skip("the corpus is not on this machine")
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
-        for number, line in enumerate(lines):
-            if number % 7 == 0:  # a seventh is enough to meet every kind of article
-                text = json.loads(line)["body"]
-                assert _nfkc(text) == unicodedata.normalize("NFKC", text), number
+    for number, article in corpus_articles(7):  # a seventh meets every kind of article
+        text = article["body"]
+        assert _nfkc(text) == unicodedata.normalize("NFKC", text), number
 
 
 def test_pieces_cover_the_text_and_are_cut_before_a_line_break_after_a_sentence():
@@ -192,13 +188,11 @@ def test_analysis_in_pieces_reads_every_word_as_the_whole_text_does(monkeypatch)
     if not CORPUS.exists():
         pytest.skip("the corpus is not on this machine")
     compared = 0
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
-        for number, line in enumerate(lines):
-            if number % 10 == 0:
-                text = normalize_text(json.loads(line)["body"])
-                if len(list(analysis._chunks(text))) > 1:
-                    assert analysis._words(text) == _whole(monkeypatch, text), number
-                    compared += 1
+    for number, article in corpus_articles(10):
+        text = normalize_text(article["body"])
+        if len(list(analysis._chunks(text))) > 1:
+            assert analysis._words(text) == _whole(monkeypatch, text), number
+            compared += 1
     assert compared > 300
 
 
@@ -211,12 +205,8 @@ def test_text_is_lowered_character_by_character_with_its_offsets_kept():
 def _corpus_texts(every: int, titles: bool = True) -> list[str]:
     """The bodies (and titles) of every ``every``-th corpus article; none without it."""
     texts: list[str] = []
-    if CORPUS.exists():
-        with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
-            for number, line in enumerate(lines):
-                if number % every == 0:
-                    article = json.loads(line)
-                    texts += [article["title"], article["body"]] if titles else [article["body"]]
+    for _, article in corpus_articles(every):
+        texts += [article["title"], article["body"]] if titles else [article["body"]]
     return texts
 
 

@@ -2,9 +2,7 @@
 and /api/v1/search. Every test runs on the database it is given (SQLite FTS5 or
 PostgreSQL), so running the suite on both covers both backends."""
 
-import gzip
 import importlib
-import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -19,7 +17,7 @@ from shinbun.newsroom.models import Article
 from shinbun.search import backends, indexing, services
 from shinbun.search.models import SearchDocument, TermStat
 from shinbun.search.query import parse_query
-from tests.corpus import CORPUS
+from tests.corpus import CORPUS, corpus_articles
 from tests.search.conftest import ON_POSTGRES
 
 CHANNELS = ["service", "page", "api"]
@@ -573,13 +571,6 @@ def _term_stats() -> dict[str, int]:
     return dict(TermStat.objects.values_list("form", "df"))
 
 
-def _corpus_articles(every: int) -> list[dict]:
-    if not CORPUS.exists():
-        pytest.skip("the corpus is not on this machine")
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
-        return [json.loads(line) for n, line in enumerate(lines) if n % every == 0]
-
-
 def test_term_stats_count_every_word_of_an_article_once(make, index):
     """Grammatical words (の, が), content words and facet markers, each once per
     article however often it holds them; withdrawn with the article."""
@@ -601,9 +592,11 @@ def test_one_word_counts_from_term_stats_are_the_engines_own_counts(make, index)
     numbers, Latin), what the engine counts for the word; after an article is corrected
     and another withdrawn too. TermStat also equals a recount from the stored tokens
     (the migration that started counting every form)."""
+    if not CORPUS.exists():
+        pytest.skip("the corpus is not on this machine")
     articles = [
         make.article(headline=item["title"], lead="", body_source=item["body"])
-        for item in _corpus_articles(150)
+        for _, item in corpus_articles(150)
     ]
     index(*articles)
     engine = backends.backend()

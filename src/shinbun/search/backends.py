@@ -317,6 +317,7 @@ class SQLiteBackend(Engine):
         # The most common search, one word newest first, is one statement: the page,
         # walked down the key (FTS5's own order, which stops after the page), and the
         # word's count from TermStat beside it, where planning would look it up first.
+        from shinbun.search.indexing import document_frequencies
         from shinbun.search.models import TermStat
 
         with driver_cursor(connection) as cursor:
@@ -330,9 +331,7 @@ class SQLiteBackend(Engine):
             if rows:
                 count = max(rows[0][1] or 0, offset + len(rows))
             else:  # no match, or a page past the end
-                cursor.execute(f"SELECT df FROM {TermStat._meta.db_table} WHERE form = %s", [form])
-                found = cursor.fetchone()
-                count = found[0] if found else 0
+                count = document_frequencies([form])[0].get(form, 0)
         keys = [key for key, _ in rows]
         return EngineResult(min(count, COUNT_CAP), keys, count > COUNT_CAP)
 
