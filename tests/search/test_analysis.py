@@ -26,6 +26,7 @@ from tests.corpus import CORPUS, corpus_articles
         ("２０２５", "2025"),  # full-width digits
         ("ＡＩ", "AI"),  # full-width Latin
         ("Tokyo", "tokyo"),  # case
+        ("ΚΌΣΜΟΣ", "κόσμος"),  # case, and a word's final sigma
         ("國學院", "国学院"),  # old kanji (kanji.py)
         ("櫻", "桜"),
         ("渡邉", "渡辺"),  # a variant kanji of names

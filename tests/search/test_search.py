@@ -626,6 +626,74 @@ def test_one_word_counts_from_term_stats_are_the_engines_own_counts(make, index)
     assert _term_stats() == {form: df for form, df in kept.items() if df}
 
 
+def test_a_final_sigma_is_a_sigma_to_searches_and_their_counts(make, index):
+    """A one-word search's count is TermStat's, its items are the engine's: they agree on
+    a word SQLite's former tokenizer read otherwise (it folded a final sigma, which
+    analysis now does); with a filter the engine counts."""
+    economy = make.section(slug="economy", name="経済")
+    lower = make.article(headline="κόσμος の話題", section=economy)
+    upper = make.article(headline="ΚΌΣΜΟΣ の話題", section=economy)
+    other = make.article(headline="κοσμοσ の話題", section=economy)  # no accent
+    index(lower, upper, other)
+    for q, expected in [
+        ("κόσμος", {lower.pk, upper.pk}),
+        ("ΚΌΣΜΟΣ", {lower.pk, upper.pk}),
+        ("κοσμοσ", {other.pk}),
+    ]:
+        for filters in (None, services.Filters(section="economy")):
+            page = services.search(q, filters, snippets=False)
+            assert {h.article.pk for h in page.hits} == expected, q
+            assert page.count == len(expected), q
+
+
+def _fold_and_retokenize_migration():
+    return importlib.import_module("shinbun.search.migrations.0012_ascii_tokenizer")
+
+
+def test_the_migration_to_kept_words_rewrites_final_sigmas_and_the_engine(make, index):
+    """Made as before migration 0012 (a final sigma stored as ς, SQLite's FTS5 table
+    with unicode61), the archive is then what indexing makes now."""
+    migration = _fold_and_retokenize_migration()
+    articles = [
+        make.article(headline="κόσμος の話題", lead="κόσμος と κοσμοσ。"),
+        make.article(headline="ΚΌΣΜΟΣ の話題", lead="台風の進路。"),
+        make.article(headline="台風の進路", lead="雨と風。"),
+    ]
+    index(*articles)
+    now = (
+        _term_stats(),
+        {d.article_id: (d.title, d.body, d.terms) for d in SearchDocument.objects.all()},
+    )
+    engine = backends.backend()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            backends.SQLiteBackend().refill(cursor, "unicode61 remove_diacritics 0")
+    old = []
+    for document in SearchDocument.objects.all():  # as the former analysis wrote them
+        engine.remove([indexing._entry(document)])
+        document.title = document.title.replace("κόσμοσ", "κόσμος")
+        document.body = document.body.replace("κόσμοσ", "κόσμος")
+        document.terms = {f.replace("κόσμοσ", "κόσμος"): n for f, n in document.terms.items()}
+        document.save()
+        engine.add([indexing._entry(document)])
+        old.append(document)
+    TermStat.objects.filter(form="κόσμοσ").update(form="κόσμος")
+    editor = type("SchemaEditor", (), {"connection": connection})()
+    migration.fold_final_sigma(django_apps, editor)
+    migration.refill("ascii")(django_apps, editor)
+    assert now == (
+        {form: df for form, df in _term_stats().items() if df},
+        {d.article_id: (d.title, d.body, d.terms) for d in SearchDocument.objects.all()},
+    )
+    found = services.search("κόσμος", snippets=False)
+    assert {h.article.pk for h in found.hits} == {articles[0].pk, articles[1].pk}
+    assert found.count == 2
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'search_fts'")
+            assert "tokenize='ascii'" in cursor.fetchone()[0]
+
+
 def test_a_one_word_search_takes_its_count_from_term_stats(make, index):
     """Over the whole archive, a one-word search sends no count to the engine (and no
     query at all past its matches); with a date range, an excluded word, a filter or a

@@ -33,6 +33,7 @@ CHUNK_CHARS = 12_000
 PIECE_CHARS = 100
 _PARAGRAPH_END = re.compile(r"[。!?！？]\n")  # cut before the line break
 MAX_WORD_CHARS = 100
+FINAL_SIGMA = "ς"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _INNER_PUNCT = re.compile(r"[\W_]+")
 _LONG_VOWEL_END = re.compile(r"[ァ-ヺ][ァ-ヺー]{2,}ー")
@@ -291,7 +292,9 @@ def _form(normalized: str) -> str:
         if len(_forms) > 500_000:
             _forms.clear()
         # Engines refuse very long words (PostgreSQL: 2 KB); no real word is this long.
-        form = _INNER_PUNCT.sub("", normalized.lower())[:MAX_WORD_CHARS]
+        # A word's final sigma is the letter σ, as in upper case (ΚΌΣΜΟΣ, κόσμος).
+        lowered = normalized.lower().replace(FINAL_SIGMA, "σ")
+        form = _INNER_PUNCT.sub("", lowered)[:MAX_WORD_CHARS]
         # A loanword's final long vowel is written or left out (メモリ, メモリー; the
         # dictionary knows this for some words only): left out, past three kana, so
         # カバー and カバ stay apart.
