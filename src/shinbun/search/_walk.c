@@ -179,8 +179,16 @@ walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *iterator = PyObject_GetIter(morphemes);
     if (iterator == NULL)
         return NULL;
-    /* The chunk's text of the last kept word, when it may join the next one. */
+    /* The last kept word, when it may join the next one: it starts at joined_from and
+       ends at joined_to. Sudachi's words cover their text end to end (each begins where
+       the one before ends), so the next word touches it exactly when the last morpheme
+       was that word (adjacent). Without positions a word's offsets are read only when
+       it is adjacent to a joinable word (~1 word in 4, where every joinable word's two
+       calls were 0.2M instructions an article); the start of the last word is then
+       read from its morpheme (from_morpheme), if it was not read yet. */
     Py_ssize_t joined_from = -1, joined_to = -1;
+    PyObject *from_morpheme = NULL;
+    int adjacent = 0;
     int counted = 0; /* the last appended word was counted in counts */
     PyObject *morpheme;
     while ((morpheme = PyIter_Next(iterator)) != NULL) {
@@ -191,21 +199,32 @@ walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         int joinable = PyObject_IsTrue(PyTuple_GET_ITEM(kind, 1));
         if (joinable < 0)
             goto fail_kind;
+        int was_adjacent = adjacent;
+        adjacent = 0;
         if (pair == Py_None) {
-            joined_to = -1;
+            /* dropped: nothing joins across it */
         } else if (!(joinable || positions)) {
             if (append(words, pair, offset, 0, 0, 0, counts, &counted) < 0)
                 goto fail_kind;
-            joined_to = -1;
         } else {
-            Py_ssize_t begin = int_method(morpheme, name_begin);
-            if (begin == -1 && PyErr_Occurred())
-                goto fail_kind;
-            Py_ssize_t end = int_method(morpheme, name_end);
-            if (end == -1 && PyErr_Occurred())
-                goto fail_kind;
+            Py_ssize_t begin = -1, end = -1;
+            if (positions || (joinable && was_adjacent)) {
+                begin = int_method(morpheme, name_begin);
+                if (begin == -1 && PyErr_Occurred())
+                    goto fail_kind;
+                end = int_method(morpheme, name_end);
+                if (end == -1 && PyErr_Occurred())
+                    goto fail_kind;
+            }
+            if (positions)
+                was_adjacent = was_adjacent && joined_to == begin;
             int joined = 0;
-            if (joinable && joined_to == begin && begin - joined_from >= 2
+            if (joinable && was_adjacent && joined_from < 0) {
+                joined_from = int_method(from_morpheme, name_begin);
+                if (joined_from == -1 && PyErr_Occurred())
+                    goto fail_kind;
+            }
+            if (joinable && was_adjacent && begin - joined_from >= 2
                 && end - joined_from <= MAX_JOINED_CHARS) {
                 PyObject *alone = PyObject_CallFunction(
                     join, "Onn", chunk, joined_from, end);
@@ -231,7 +250,7 @@ walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                     }
                     PyList_SetItem(words, last, word); /* steals word */
                     joined_to = end;
-                    joined = 1;
+                    joined = adjacent = 1;
                 }
                 Py_DECREF(alone);
             }
@@ -239,10 +258,10 @@ walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 if (append(words, pair, offset, begin, end, positions, counts, &counted) < 0)
                     goto fail_kind;
                 if (joinable) {
-                    joined_from = begin;
+                    joined_from = begin; /* -1: not read, from_morpheme has it */
                     joined_to = end;
-                } else {
-                    joined_from = joined_to = -1;
+                    Py_XSETREF(from_morpheme, Py_NewRef(morpheme));
+                    adjacent = 1;
                 }
             }
         }
@@ -254,9 +273,11 @@ walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     fail_morpheme:
         Py_DECREF(morpheme);
         Py_DECREF(iterator);
+        Py_XDECREF(from_morpheme);
         return NULL;
     }
     Py_DECREF(iterator);
+    Py_XDECREF(from_morpheme);
     if (PyErr_Occurred())
         return NULL;
     Py_RETURN_NONE;
