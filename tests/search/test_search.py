@@ -840,6 +840,47 @@ def test_a_common_word_beside_a_rarer_one_is_estimated_from_the_rarer_words_coun
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's estimate for a rarer word")
+def test_two_common_words_between_the_cap_and_sure_are_estimated_from_the_rarer_word(
+    make, index, monkeypatch
+):
+    """20 articles, newest first: 台風 in the 14 newest, 選挙 in every fourth of those and
+    the 6 oldest; both more common than ``narrow`` (9). The 2 newest matches lie in 5
+    articles (0.4 x 20 = 8: over the cap of 2, under ``narrow``): the share of 選挙's
+    newest articles holding 台風 (4 of 10) is read instead of counting, and its matches
+    give the next page. With too few of them read to be sure, the matches are
+    counted."""
+    articles = []
+    for n in range(20):
+        words = (["台風"] if n < 14 else []) + (["選挙"] if n % 4 == 0 or n >= 14 else [])
+        articles.append(
+            make.article(
+                headline=f"{'と'.join(words)}の話題{n}",
+                published_at=timezone.now() - timedelta(hours=n),
+            )
+        )
+    index(*articles)
+    monkeypatch.setattr(backends, "COUNT_CAP", 2)
+    monkeypatch.setattr(backends.PostgresBackend, "narrow", 9)
+    monkeypatch.setattr(backends.PostgresBackend, "probe", 2)
+    monkeypatch.setattr(backends.PostgresBackend, "probe_rows", 20)
+    monkeypatch.setattr(backends.PostgresBackend, "share_rows", 20)
+    monkeypatch.setattr(backends.PostgresBackend, "share_sample", 2)
+    counts = "SELECT 1 FROM search_tsv WHERE"
+
+    def search(**params):
+        with CaptureQueriesContext(connection) as queries:
+            page = services.search("選挙 台風", snippets=False, limit=2, **params)
+        counted = any(counts in query["sql"] for query in queries)
+        return (page.count, page.count_capped), [h.article.pk for h in page.hits], counted
+
+    matches = [articles[n].pk for n in (0, 4, 8, 12)]
+    assert search() == ((2, True), matches[:2], False)
+    assert search(offset=2) == ((2, True), matches[2:], False)
+    monkeypatch.setattr(backends.PostgresBackend, "share_sample", 11)
+    assert search() == ((2, True), matches[:2], True)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's estimate for a rarer word")
 def test_a_rarer_word_seldom_beside_the_common_one_is_counted_exactly(
     election_typhoon, monkeypatch
 ):
