@@ -497,6 +497,10 @@ class PostgresBackend(Engine):
     share_rows = 3_000
     share_sample = 40  # of the rarest word's articles among them, at least
     share_margin = 1.2  # the estimate must pass COUNT_CAP by this much
+    # When only the count is asked (the newest matches are known), the walk stops at
+    # this many of the rarer word's articles: 800 rows instead of 3,000 for a word in
+    # 13 % of the articles.
+    share_enough = 100
 
     def counted_newest(self, cursor, plan: Plan, limit: int, offset: int):
         """One pass over the index for the count and the page: every match (at most
@@ -547,16 +551,17 @@ class PostgresBackend(Engine):
         """Two common words whose 20 newest matches put their count between COUNT_CAP
         and ``narrow``: counting was 40-70 ms at 1,000,000 articles (開始 デジタル,
         此の ずっと: 32,000-35,000 matches), the share read here ~20 ms."""
-        matches = self.newest_over_cap(cursor, plan)
+        matches = self.newest_over_cap(cursor, plan, self.share_enough)
         if matches is None:
             return False
         if len(matches) > len(plan.newest):  # the newest matches, more of them
             plan.newest = matches
         return True
 
-    def newest_over_cap(self, cursor, plan: Plan) -> list[int] | None:
-        """The matches among the newest ``share_rows`` articles, newest first, when the
-        query surely has more than COUNT_CAP matches, else None. Counting them is
+    def newest_over_cap(self, cursor, plan: Plan, enough: int | None = None) -> list[int] | None:
+        """The matches among the newest ``share_rows`` articles (or among as many as
+        hold ``enough`` of the rarer word's articles), newest first, when the query
+        surely has more than COUNT_CAP matches, else None. Counting them is
         RUM's AND, which looks each article of the rarer word up in the common word's
         posting tree: 25-45 ms for 13,000-21,000 matches at 1,000,000 articles (日本 主題,
         よう アーチスト). TermStat knows exactly how many articles hold the rarer word;
@@ -573,8 +578,8 @@ class PostgresBackend(Engine):
         cursor.execute(
             f"SELECT sort_key, {plan.match} FROM (SELECT sort_key, tsv FROM {self.source} "
             "ORDER BY sort_key DESC LIMIT %s) w WHERE tsv @@ %s::tsquery "
-            "ORDER BY sort_key DESC",
-            [*plan.match_params, self.share_rows, f"'{rarest}'"],
+            "ORDER BY sort_key DESC LIMIT %s",
+            [*plan.match_params, self.share_rows, f"'{rarest}'", enough or self.share_rows],
         )
         rows = cursor.fetchall()
         matches = [key for key, matched in rows if matched]
