@@ -646,14 +646,10 @@ def test_a_final_sigma_is_a_sigma_to_searches_and_their_counts(make, index):
             assert page.count == len(expected), q
 
 
-def _fold_and_retokenize_migration():
-    return importlib.import_module("shinbun.search.migrations.0012_ascii_tokenizer")
-
-
 def test_the_migration_to_kept_words_rewrites_final_sigmas_and_the_engine(make, index):
     """Made as before migration 0012 (a final sigma stored as ς, SQLite's FTS5 table
     with unicode61), the archive is then what indexing makes now."""
-    migration = _fold_and_retokenize_migration()
+    migration = importlib.import_module("shinbun.search.migrations.0012_ascii_tokenizer")
     articles = [
         make.article(headline="κόσμος の話題", lead="κόσμος と κοσμοσ。"),
         make.article(headline="ΚΌΣΜΟΣ の話題", lead="台風の進路。"),
@@ -665,10 +661,9 @@ def test_the_migration_to_kept_words_rewrites_final_sigmas_and_the_engine(make, 
         {d.article_id: (d.title, d.body, d.terms) for d in SearchDocument.objects.all()},
     )
     engine = backends.backend()
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
             backends.SQLiteBackend().refill(cursor, "unicode61 remove_diacritics 0")
-    old = []
     for document in SearchDocument.objects.all():  # as the former analysis wrote them
         engine.remove([indexing._entry(document)])
         document.title = document.title.replace("κόσμοσ", "κόσμος")
@@ -676,7 +671,6 @@ def test_the_migration_to_kept_words_rewrites_final_sigmas_and_the_engine(make, 
         document.terms = {f.replace("κόσμοσ", "κόσμος"): n for f, n in document.terms.items()}
         document.save()
         engine.add([indexing._entry(document)])
-        old.append(document)
     TermStat.objects.filter(form="κόσμοσ").update(form="κόσμος")
     editor = type("SchemaEditor", (), {"connection": connection})()
     migration.fold_final_sigma(django_apps, editor)
