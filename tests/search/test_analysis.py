@@ -315,6 +315,26 @@ def test_forms_and_counts_for_indexing_are_those_of_the_pairs():
             assert list(counts.items()) == list(expected.items())
 
 
+def test_documents_read_in_groups_get_each_texts_forms_and_their_counts(monkeypatch):
+    """index_forms_many gives each document's texts the forms index_terms gives them, and
+    counts the content words of all its texts, in the order they first come, whether
+    the documents fall in one group or in several (a group ends inside the list)."""
+    from collections import Counter
+
+    texts = _corpus_texts(50) or ["国学院について国学の話。", "東京都庁舎の大会議室で東京"] * 5
+    documents = [texts[i : i + 2] for i in range(0, len(texts) - 1, 2)]
+    documents += [["", "国学院の国学院大学"], ["東京都庁舎\n\nで東京"]]
+    for group_chars in (analysis.GROUP_CHARS, 3000, 1):
+        monkeypatch.setattr(analysis, "GROUP_CHARS", group_chars)
+        found = list(analysis.index_forms_many(iter(documents)))
+        assert len(found) == len(documents)
+        for document, (forms, counts) in zip(documents, found, strict=True):
+            pairs = [analysis.index_terms(text) for text in document]
+            assert forms == [[form for form, _ in p] for p in pairs]
+            expected = Counter(form for p in pairs for form, content in p if content)
+            assert list(counts.items()) == list(expected.items())
+
+
 def test_the_c_word_loop_refuses_bad_arguments():
     if analysis._walk is analysis._walk_python:
         pytest.skip("_walk.c not built")

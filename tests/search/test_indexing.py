@@ -14,7 +14,7 @@ def test_written_documents_read_back_field_by_field(make, index):
         make.article(headline="東京都が予算案", lead="都は来年度の予算案を発表した。"),
         make.article(headline="Ｊリーグ開幕", lead='開幕戦は満員だった。\n\n"引用"と\\記号'),
     ]
-    documents = [indexing.build_document(a, [7, 8]) for a in articles]
+    documents = indexing.build_documents(articles, {a.pk: [7, 8] for a in articles})
     documents[0].topic, documents[0].norm = b"\x00\x01\xff", 1.25
     before = timezone.now()
     SearchDocument.objects.filter(article_id__in=[a.pk for a in articles]).delete()

@@ -20,6 +20,7 @@ import json
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib.resources import files
 from typing import NamedTuple
@@ -467,10 +468,57 @@ def index_terms(text: str) -> list[tuple[str, bool]]:
     return _words(normalize_text(text), positions=False)
 
 
-def index_forms(text: str, counts: dict[str, int]) -> list[str]:
-    """The forms of index_terms(text), with those of content words counted into
-    ``counts``: what indexing stores, without a pair per word to take apart again."""
-    return _words(normalize_text(text), positions=False, counts=counts)
+# Indexing's analysis reads texts in groups of about this many characters (see
+# index_forms_many).
+GROUP_CHARS = 100_000
+
+
+def index_forms_many(documents: Iterable[Sequence[str]]):
+    """For each document (an article's few texts), the forms of index_terms(text) for
+    each of its texts and the counts of the content words of them all: what indexing
+    stores, without a pair per word to take apart again.
+
+    The documents are read in groups, step by step: every text of a group is
+    normalised, then Sudachi reads every piece, then the word loop walks them. Sudachi's
+    lattice, trie and connection costs stay in the processor's caches from one piece to
+    the next, and so do the loop's dicts. Interleaved text by text, each step evicts the
+    others' data, and the same work took 8-15 % more time (docs/PERFORMANCE.md, eleventh
+    session); a group's morphemes take a few MB."""
+    group: list[list[str]] = []
+    size = 0
+    for texts in documents:
+        group.append([normalize_text(text) for text in texts])
+        size += sum(map(len, group[-1]))
+        if size >= GROUP_CHARS:
+            yield from _walked(_read(group))
+            group, size = [], 0
+    yield from _walked(_read(group))
+
+
+def _read(group: list[list[str]]) -> list[list[list[tuple]]]:
+    """Sudachi's words of every piece of these documents' normalised texts."""
+    tokenize = _tokenizer().tokenize
+    return [
+        [
+            [(offset, chunk, tokenize(_lowered(chunk))) for offset, chunk in _chunks(text)]
+            for text in texts
+        ]
+        for texts in group
+    ]
+
+
+def _walked(group: list[list[list[tuple]]]):
+    if len(_by_word) > 500_000:
+        _by_word.clear()
+    for read in group:
+        counts: dict[str, int] = {}
+        forms = []
+        for pieces in read:
+            words: list[str] = []
+            for offset, chunk, morphemes in pieces:
+                _walk(morphemes, chunk, offset, False, _by_word, _word, _join, words, counts)
+            forms.append(words)
+        yield forms, counts
 
 
 def analyze(text: str) -> list[Token]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from shinbun.core.compiled import driver_cursor
 from shinbun.newsroom.models import Article
 from shinbun.search import topics
-from shinbun.search.analysis import index_forms
+from shinbun.search.analysis import index_forms_many
 from shinbun.search.backends import IndexEntry, backend
 from shinbun.search.models import SearchDocument, TermStat
 
@@ -45,10 +45,26 @@ def facet_markers(article: Article, keyword_ids) -> list[str]:
     return markers
 
 
-def build_document(article: Article, keyword_ids) -> SearchDocument:
-    terms: dict[str, int] = {}  # content words' counts, the body's first
-    body = index_forms(article.lead + "\n" + article.body_text, terms)
-    title = index_forms(" ".join(filter(None, [article.headline, article.subheadline])), terms)
+def article_texts(article: Article) -> tuple[str, str]:
+    """What indexing analyses of an article: its lead and body, and its title."""
+    return (
+        article.lead + "\n" + article.body_text,
+        " ".join(filter(None, [article.headline, article.subheadline])),
+    )
+
+
+def build_documents(articles: list[Article], keyword_ids: dict[int, list[int]]):
+    """The search documents of these articles, analysed together (index_forms_many)."""
+    analysed = index_forms_many(map(article_texts, articles))
+    return [
+        build_document(article, keyword_ids.get(article.pk, []), body, title, terms)
+        for article, ((body, title), terms) in zip(articles, analysed, strict=True)
+    ]
+
+
+def build_document(article: Article, keyword_ids, body, title, terms) -> SearchDocument:
+    """The document of an article whose texts were analysed: the forms of its body and
+    of its title, and its content words' counts (``terms``)."""
     document = SearchDocument(
         article_id=article.pk,
         sort_key=sort_key(article.published_at, article.pk),
@@ -218,7 +234,7 @@ def index_articles(articles: list[Article]) -> int:
     through = Article.keywords.through.objects.filter(article_id__in=[a.pk for a in visible])
     for article_id, keyword_id in through.values_list("article_id", "keyword_id"):
         keyword_ids.setdefault(article_id, []).append(keyword_id)
-    documents = [build_document(a, keyword_ids.get(a.pk, [])) for a in visible]
+    documents = build_documents(visible, keyword_ids)
     with transaction.atomic():
         old = list(SearchDocument.objects.filter(article_id__in=[a.pk for a in articles]))
         engine.remove([_entry(d) for d in old])
