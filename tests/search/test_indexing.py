@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 from django.db import connection
 from django.utils import timezone
 
@@ -47,3 +48,25 @@ def test_terms_are_stored_as_compact_json_without_escapes(make, index):
 def test_nothing_to_write_is_no_statement(db, django_assert_num_queries):
     with django_assert_num_queries(0):
         indexing.insert_documents([])
+
+
+def test_vector_lengths_of_a_batch_are_those_of_each_documents_weights():
+    """One array pass over a batch gives each document its own length, also around
+    documents without terms (first, between, last) and for a single term."""
+    import math
+    from types import SimpleNamespace
+
+    df = {"台風": 3, "円安": 40, "選挙": 0, "株価": 12}
+    batches = [
+        [{}, {"台風": 2, "円安": 1}, {}, {"選挙": 4, "株価": 1}, {}],
+        [{"台風": 1}],
+        [{}, {}],
+        [{"株価": 3, "台風": 1}, {"円安": 7}],
+    ]
+    for batch in batches:
+        documents = [SimpleNamespace(terms=terms) for terms in batch]
+        lengths = indexing.vector_lengths(documents, df, 100)
+        for terms, length in zip(batch, lengths, strict=True):
+            weights = indexing.term_weights(terms, df, 100).values()
+            assert length == pytest.approx(math.sqrt(sum(w * w for w in weights)))
+            assert (length > 0) == any(df[form] > 0 for form in terms)

@@ -1,13 +1,14 @@
 """Keeping the index in step with publishing: analyse once, store tokens, index them."""
 
-import json
 import math
 from collections import Counter
 from datetime import datetime
 from functools import cache
-from operator import attrgetter
+from itertools import chain
+from operator import attrgetter, itemgetter
 
 import numpy as np
+import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -20,8 +21,13 @@ from shinbun.search.models import SearchDocument, TermStat
 
 ANALYZER_VERSION = 2  # 2: words split by their context are joined again (国学院)
 ID_SPACE = 10_000_000
-# Compact JSON, kept as written (the frequency upsert's rows, documents' terms).
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _dumps(value) -> str:
+    """Compact JSON, text kept as written (the frequency upsert's rows, documents' terms),
+    as json.dumps(value, ensure_ascii=False, separators=(",", ":")) writes it, in a
+    fifth of its time (orjson; 0.1 ms an article)."""
+    return orjson.dumps(value).decode()
 
 
 def sort_key(published_at: datetime, article_id: int) -> int:
@@ -157,17 +163,26 @@ def term_weights(terms: dict[str, int], df: dict[str, int], total: int) -> dict[
     return {form: (1 + log(tf)) * idf(df.get(form, 1), total) for form, tf in terms.items()}
 
 
-def vector_length(terms: dict[str, int], df: dict[str, int], total: int) -> float:
-    """The length of term_weights(terms, df, total), every form of ``terms`` in ``df``:
-    the same figures in array arithmetic, three times faster than over the dict."""
-    count = len(terms)
-    frequencies = np.fromiter(map(df.__getitem__, terms), np.float64, count)
+def vector_lengths(documents: list[SearchDocument], df: dict[str, int], total: int) -> list:
+    """The length of term_weights(d.terms, df, total) of each document, every form of
+    their terms in ``df``: the same figures in array arithmetic over the whole batch, a
+    few array operations in all rather than a few for each document."""
+    sizes = [len(d.terms) for d in documents]
+    forms = [form for d in documents for form in d.terms]
+    if not forms:
+        return [0.0] * len(documents)
+    # itemgetter reads every frequency in one call (a tuple; one form gives the value).
+    frequencies = np.array(itemgetter(*forms)(df), np.float64, ndmin=1)
+    counts = np.fromiter(chain.from_iterable(d.terms.values() for d in documents), np.float64)
     idf = np.log(total / np.maximum(frequencies, 1))
     idf[frequencies <= 0] = 0.0
-    weights = (1 + np.log(np.fromiter(terms.values(), np.float64, count))) * idf
-    # A sum of squares, not ``weights @ weights``: BLAS's dot product woke OpenBLAS's
-    # threads, whose waiting cost 0.6 % of indexing's instructions (callgrind).
-    return math.sqrt(np.square(weights).sum())
+    # A sum of squares, not a dot product: BLAS's woke OpenBLAS's threads, whose waiting
+    # cost 0.6 % of indexing's instructions (callgrind).
+    squares = np.square((1 + np.log(counts)) * idf)
+    # The sums from where each document with terms starts to where the next one does.
+    starts = np.cumsum([0, *sizes[:-1]])[np.array(sizes) > 0]
+    sums = iter(np.add.reduceat(squares, starts).tolist())
+    return [math.sqrt(next(sums)) if size else 0.0 for size in sizes]
 
 
 def set_norms(documents: list[SearchDocument], known: dict[str, int] | None = None) -> None:
@@ -175,15 +190,15 @@ def set_norms(documents: list[SearchDocument], known: dict[str, int] | None = No
     some of them already, as update_term_stats returns them)."""
     df = dict(known or {})
     total = df.pop(TermStat.TOTAL, None)
-    missing = {f for d in documents for f in d.terms if f not in df}
+    missing = set().union(*(d.terms.keys() for d in documents)) - df.keys()
     if missing or total is None:
         found, counted = document_frequencies(missing)
         df.update(found)
         df.update((form, 1) for form in missing - found.keys())  # as term_weights does
         total = counted if total is None else total
-    total = max(total, 1)
-    for document in documents:
-        document.norm = vector_length(document.terms, df, total)
+    norms = vector_lengths(documents, df, max(total, 1))
+    for document, norm in zip(documents, norms, strict=True):
+        document.norm = norm
 
 
 # Columns written as the document holds them (numbers, text, bytes or None).
