@@ -478,12 +478,13 @@ def index_forms_many(documents: Iterable[Sequence[str]]):
     each of its texts and the counts of the content words of them all: what indexing
     stores, without a pair per word to take apart again.
 
-    The documents are read in groups, step by step: every text of a group is
-    normalised, then Sudachi reads every piece, then the word loop walks them. Sudachi's
-    lattice, trie and connection costs stay in the processor's caches from one piece to
-    the next, and so do the loop's dicts. Interleaved text by text, each step evicts the
-    others' data, and the same work took 8-15 % more time (docs/PERFORMANCE.md, eleventh
-    session); a group's morphemes take a few MB."""
+    The documents are read in groups of GROUP_CHARS, step by step: every text of a
+    group is normalised, then Sudachi reads every piece, then the word loop walks them.
+    Sudachi's lattice, trie and connection costs stay in the processor's caches from
+    one piece to the next, and so do the loop's dicts. Interleaved text by text, each
+    step evicts the others' data: indexing took 15-30 % more CPU time an article for the
+    same work (docs/PERFORMANCE.md, eleventh session). A group's morphemes raise the
+    peak memory by ~45 MB (20,000 characters: 8 MB, but less gain)."""
     group: list[list[str]] = []
     size = 0
     for texts in documents:
