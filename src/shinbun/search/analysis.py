@@ -509,6 +509,7 @@ def _read(group: list[list[str]]) -> list[list[list[tuple]]]:
 
 
 def _walked(group: list[list[list[tuple]]]):
+    """(each text's forms, the content words' counts) of each document _read read."""
     if len(_by_word) > 500_000:
         _by_word.clear()
     for read in group:
