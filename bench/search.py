@@ -373,9 +373,7 @@ def indexing_run(corpus: Path, articles: int, batch: int, rounds: int) -> dict:
             timing[f"{name}_wall"] = time.perf_counter() - wall0
         timings.append(timing)
 
-    def median(values):
-        return statistics.median(values)
-
+    median = statistics.median
     per_s = {name: median(len(loaded) / t[name] for t in timings) for name in steps}
     ratios = {
         f"{step}_to_sudachi_{mode}": median(t[f"sudachi_{mode}"] / t[step] for t in timings)

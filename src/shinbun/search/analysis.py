@@ -21,7 +21,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, partial
 from importlib.resources import files
 from typing import NamedTuple
 
@@ -422,14 +422,24 @@ def _words(text: str, positions: bool = True, walk=None, counts=None) -> list:
     in 国学院について it is read as 国学 + 院, so a search for 国学院 would miss it. Two
     adjacent nouns or affixes of kanji and katakana whose text is one word on its own
     become that word, so the text is read as a search for any of its words is."""
+    tokenize = _tokenizer().tokenize
+    out = _local.morphemes  # each piece is walked before the next one is read into it
+    return _walk_pieces(_pieces(text, partial(tokenize, out=out)), positions, walk, counts)
+
+
+def _pieces(text: str, tokenize):
+    """(offset, piece, Sudachi's words of the piece) for each piece of the text."""
+    for offset, chunk in _chunks(text):
+        yield offset, chunk, tokenize(_lowered(chunk))
+
+
+def _walk_pieces(pieces, positions: bool, walk=None, counts=None) -> list:
+    """The kept words of these pieces (see _words)."""
     walk = walk or _walk
-    tokenizer = _tokenizer()
-    out = _local.morphemes
     words: list[tuple] = []
     if len(_by_word) > 500_000:
         _by_word.clear()
-    for offset, chunk in _chunks(text):
-        morphemes = tokenizer.tokenize(_lowered(chunk), out=out)
+    for offset, chunk, morphemes in pieces:
         walk(morphemes, chunk, offset, positions, _by_word, _word, _join, words, counts)
     return words
 
@@ -499,28 +509,14 @@ def index_forms_many(documents: Iterable[Sequence[str]]):
 def _read(group: list[list[str]]) -> list[list[list[tuple]]]:
     """Sudachi's words of every piece of these documents' normalised texts."""
     tokenize = _tokenizer().tokenize
-    return [
-        [
-            [(offset, chunk, tokenize(_lowered(chunk))) for offset, chunk in _chunks(text)]
-            for text in texts
-        ]
-        for texts in group
-    ]
+    return [[list(_pieces(text, tokenize)) for text in texts] for texts in group]
 
 
 def _walked(group: list[list[list[tuple]]]):
     """(each text's forms, the content words' counts) of each document _read read."""
-    if len(_by_word) > 500_000:
-        _by_word.clear()
     for read in group:
         counts: dict[str, int] = {}
-        forms = []
-        for pieces in read:
-            words: list[str] = []
-            for offset, chunk, morphemes in pieces:
-                _walk(morphemes, chunk, offset, False, _by_word, _word, _join, words, counts)
-            forms.append(words)
-        yield forms, counts
+        yield [_walk_pieces(pieces, False, counts=counts) for pieces in read], counts
 
 
 def analyze(text: str) -> list[Token]:
