@@ -1,5 +1,6 @@
 """The one analysis function: what makes two spellings the same word for search."""
 
+import random
 import shutil
 import unicodedata
 from itertools import pairwise
@@ -377,3 +378,55 @@ def test_a_text_without_a_dictionary_entry_is_not_analysed_to_find_it_is_no_word
         assert (analysis._as_one_word(text) is not None) == analysed, text
         skipped += not len(analysis._dictionary().lookup(analysis._lowered(text)))
     assert skipped > len(candidates) // 2
+
+
+def test_the_stored_forms_find_the_first_match_that_analysing_from_the_start_finds(
+    monkeypatch,
+):
+    """find_form places the first match where first_match does, reading regions of the
+    text instead of the text up to the match: for words whose first place is spread
+    evenly over the text (distinct forms of long articles of a twentieth of the corpus,
+    drawn at random), in the whole text and in its first paragraph alone (a visitor's
+    lead, with the whole text's forms stored); it seldom falls back to reading from the
+    start, and reads nothing for a form the stored ones lack."""
+    if not CORPUS.exists():
+        pytest.skip("the corpus is not on this machine")
+    words, first_match = analysis._words, analysis.first_match
+    read = {"find_form": 0, "first_match": 0, "fallback": 0}
+    counting = ["first_match"]
+
+    def counted(text, *args, **kwargs):
+        read[counting[0]] += len(text)
+        return words(text, *args, **kwargs)
+
+    def fallback(*args):
+        read["fallback"] += 1
+        return first_match(*args)
+
+    rng = random.Random(7)
+    compared = 0
+    for number, article in corpus_articles(20):
+        text = normalize_text(article["body"])
+        stored = [form for form, _ in analysis.index_terms(article["body"])]
+        if len(text) <= 2 * analysis.REGION_CHARS:
+            continue
+        lead = text[: text.find("\n") + 1 or len(text)]
+        monkeypatch.setattr(analysis, "_words", counted)
+        for form in rng.sample(sorted(set(stored)), 5):
+            searched = {form, "記事にない語"}
+            for part in (text, lead):
+                counting[0] = "first_match"
+                expected = first_match(part, searched)
+                counting[0] = "find_form"
+                if part is text:  # (a short lead is read from its start)
+                    monkeypatch.setattr(analysis, "first_match", fallback)
+                assert analysis.find_form(part, stored, searched) == expected, number
+                monkeypatch.setattr(analysis, "first_match", first_match)
+                compared += 1
+        before = read["find_form"]
+        assert analysis.find_form(text, stored, {"記事にない語"}) is None
+        assert read["find_form"] == before
+        monkeypatch.setattr(analysis, "_words", words)
+    assert compared > 1000
+    assert read["fallback"] < compared / 2 * 0.02
+    assert read["find_form"] < read["first_match"] / 3

@@ -3,6 +3,8 @@
 import pytest
 
 from shinbun.members import entitlements
+from shinbun.newsroom.body import parse_body
+from shinbun.newsroom.models import Article
 from shinbun.search import services
 from tests.conftest import BODY_MARKER, Elements
 
@@ -153,3 +155,16 @@ def test_searching_for_markup_does_not_inject_it(visitor, make, index):
     page = visitor.get("/search/", {"q": '"><mark>mark</mark><script>x</script>'}).text
     assert "<script>x</script>" not in page
     assert '"><mark>' not in page
+
+
+def test_a_text_changed_since_it_was_indexed_still_gets_its_match_marked(visitor, make, index):
+    """The stored forms that place a match (analysis.find_form) are the indexed text's:
+    when the text has changed since, the match is looked for in the text itself."""
+    filler = "経済の動向を見守る。" * 40
+    article = make.article(lead="冒頭。", body_source=f"{filler}新型ウィルスが流行した。")
+    index(article)
+    Article.objects.filter(pk=article.pk).update(
+        blocks=parse_body(f"{'市場の話題を伝える。' * 30}新型ウィルスの対策。{filler}")
+    )
+    _, (snippet,), _ = snippets_via(visitor, "ウイルス")
+    assert snippet.startswith("…") and "<mark>ウィルス</mark>の対策" in snippet
