@@ -13,7 +13,7 @@ from shinbun.core.compiled import CompiledQuery
 from shinbun.core.timefmt import JST
 from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Column, Keyword, Section, Series
-from shinbun.search.analysis import analyze_normalized, find_form, first_match, normalize_text
+from shinbun.search.analysis import find_form, first_match, matched_spans, normalize_text
 from shinbun.search.backends import MAX_KEY, MIN_KEY, backend
 from shinbun.search.indexing import article_id_of, sort_key
 from shinbun.search.models import SearchDocument
@@ -252,7 +252,7 @@ def _window(text: str, position: int, words: set[str], force: bool = False):
     start = max(0, position - SNIPPET_CHARS // 3)
     end = min(len(text), start + SNIPPET_CHARS)
     window = text[start:end]
-    marks = [(t.start, t.end) for t in analyze_normalized(window) if t.form in words]
+    marks = matched_spans(window, words)
     if not marks and not force:
         return None
     return _highlight(window, marks, start > 0, end < len(text))
