@@ -457,7 +457,8 @@ def matched_spans(text: str, forms: set[str]) -> list[tuple[int, int]]:
     return [(start, end) for start, end, form, _ in _words(text) if form in forms]
 
 
-_SENTENCE_END = re.compile(r"[。！？\n]")
+_SENTENCE_MARKS = "。！？\n"
+_SENTENCE_END = re.compile(f"[{_SENTENCE_MARKS}]")
 
 
 def first_match(text: str, forms: set[str]) -> int | None:
@@ -539,17 +540,19 @@ def _sentence_start(text: str, position: int) -> int:
     """Where the sentence holding position starts (after the last sentence end before it)."""
     if position <= 0:
         return 0
-    return max(text.rfind(mark, 0, position) for mark in "。！？\n") + 1
+    return max(text.rfind(mark, 0, position) for mark in _SENTENCE_MARKS) + 1
 
 
 def _place(region: list[str], stored: Sequence[str], near: int) -> int | None:
     """The index in ``stored`` where the region's first words follow each other as in the
     region (the nearest to ``near`` where they do so more than once), or None."""
     head = region[:_ALIGN_WORDS]
+    if not head:
+        return None
     found = [
         i
         for i, form in enumerate(stored)
-        if head and form == head[0] and list(stored[i : i + len(head)]) == head
+        if form == head[0] and list(stored[i : i + len(head)]) == head
     ]
     return min(found, key=lambda i: abs(i - near)) if found else None
 

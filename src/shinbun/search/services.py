@@ -219,7 +219,7 @@ def make_snippets(articles: list[Article], reader, words: set[str]) -> list[Safe
     match."""
     texts = [normalize_text(readable_text(article, reader)) for article in articles]
     if not words:
-        return [mark_safe(escape(text[:SNIPPET_CHARS])) for text in texts]
+        return list(map(_opening, texts))
     snippets = [_written_match(text, words) for text in texts]
     pending = [i for i, snippet in enumerate(snippets) if snippet is None]
     if not pending:
@@ -232,11 +232,14 @@ def make_snippets(articles: list[Article], reader, words: set[str]) -> list[Safe
             first_match(text, words) if body is None else find_form(text, body.split(), words)
         )
         snippets[i] = (
-            mark_safe(escape(text[:SNIPPET_CHARS]))
-            if position is None
-            else _window(text, position, words, force=True)
+            _opening(text) if position is None else _window(text, position, words, force=True)
         )
     return snippets
+
+
+def _opening(text: str) -> SafeString:
+    """The snippet of a text without a match: its beginning."""
+    return mark_safe(escape(text[:SNIPPET_CHARS]))
 
 
 def _written_match(text: str, words: set[str]) -> SafeString | None:
