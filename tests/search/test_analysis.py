@@ -391,7 +391,7 @@ def test_the_stored_forms_find_the_first_match_that_analysing_from_the_start_fin
     start, and reads nothing for a form the stored ones lack."""
     if not CORPUS.exists():
         pytest.skip("the corpus is not on this machine")
-    words, first_match = analysis._words, analysis.first_match
+    words, first_match, first_found = analysis._words, analysis.first_match, analysis.first_found
     read = {"find_form": 0, "first_match": 0, "fallback": 0}
     counting = ["first_match"]
 
@@ -401,7 +401,7 @@ def test_the_stored_forms_find_the_first_match_that_analysing_from_the_start_fin
 
     def fallback(*args):
         read["fallback"] += 1
-        return first_match(*args)
+        return first_found(*args)
 
     rng = random.Random(7)
     compared = 0
@@ -419,9 +419,9 @@ def test_the_stored_forms_find_the_first_match_that_analysing_from_the_start_fin
                 expected = first_match(part, searched)
                 counting[0] = "find_form"
                 if part is text:  # (a short lead is read from its start)
-                    monkeypatch.setattr(analysis, "first_match", fallback)
+                    monkeypatch.setattr(analysis, "first_found", fallback)
                 assert analysis.find_form(part, stored, searched) == expected, number
-                monkeypatch.setattr(analysis, "first_match", first_match)
+                monkeypatch.setattr(analysis, "first_found", first_found)
                 compared += 1
         before = read["find_form"]
         assert analysis.find_form(text, stored, {"記事にない語"}) is None

@@ -121,6 +121,17 @@ def test_a_match_written_in_another_form_deep_in_the_text_is_found(visitor, make
     assert snippet.startswith("…") and "<mark>ウィルス</mark>" in snippet
 
 
+def test_the_window_around_a_match_found_by_analysis_marks_what_follows_its_sentence(
+    visitor, make, index
+):
+    """The words of the analysed piece that holds the first match mark the window; the
+    window's part after the piece (the next sentence) is analysed for its marks too."""
+    opening = "経済の動向を見守る。" * 4 + "新型ウィルスが流行した。"
+    index(make.article(lead="冒頭。", body_source=f"{opening}ウィルスの対策。{'市場の話。' * 20}"))
+    _, (snippet,), _ = snippets_via(visitor, "ウイルス")
+    assert "新型<mark>ウィルス</mark>が流行した。<mark>ウィルス</mark>の対策" in snippet
+
+
 def test_a_word_only_in_the_headline_leaves_the_beginning_as_the_snippet(visitor, make, index):
     index(make.article(headline="為替の話", lead="冒頭の一文。", body_source="本文。" * 50))
     _, (snippet,), _ = snippets_via(visitor, "為替")

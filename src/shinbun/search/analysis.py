@@ -461,20 +461,36 @@ _SENTENCE_MARKS = "。！？\n"
 _SENTENCE_END = re.compile(f"[{_SENTENCE_MARKS}]")
 
 
+class Found(NamedTuple):
+    """Where the first match starts, and the analysed piece of the text that holds it:
+    a snippet's window inside the piece takes its marks from the piece's words."""
+
+    position: int
+    start: int  # the piece: text[start:end]
+    end: int
+    words: list  # its words, (start, end, form, content), offsets into the piece
+
+
 def first_match(text: str, forms: set[str]) -> int | None:
-    """Where in this normalised text the first word with one of these forms starts.
+    """Where in this normalised text the first word with one of these forms starts."""
+    found = first_found(text, forms)
+    return None if found is None else found.position
+
+
+def first_found(text: str, forms: set[str]) -> Found | None:
+    """first_match, with the piece it was found in.
 
     The text is read in pieces cut at sentence ends, each four times the one before
-    (from a sentence of ~50 characters): a common word is found in the first, while a text without
-    a match is analysed in a few calls rather than sentence by sentence."""
+    (from a sentence of ~50 characters): a common word is found in the first, while a
+    text without a match is analysed in a few calls rather than sentence by sentence."""
     start, size = 0, 50
     while start < len(text):
         cut = _SENTENCE_END.search(text, start + size)
         end = cut.end() if cut else len(text)
-        piece = text[start:end]
-        found = next((s for s, _, form, _ in _words(piece) if form in forms), None)
+        words = _words(text[start:end])
+        found = next((s for s, _, form, _ in words if form in forms), None)
         if found is not None:
-            return start + found
+            return Found(start + found, start, end, words)
         start, size = end, size * 4
     return None
 
@@ -485,7 +501,13 @@ _ALIGN_WORDS = 6  # consecutive forms that place a region in the stored ones
 
 
 def find_form(text: str, stored: Sequence[str], forms: set[str]) -> int | None:
-    """first_match(text, forms), found with ``stored``, the forms analysis gave for a text
+    """first_match(text, forms), found with ``stored`` (see form_found)."""
+    found = form_found(text, stored, forms)
+    return None if found is None else found.position
+
+
+def form_found(text: str, stored: Sequence[str], forms: set[str]) -> Found | None:
+    """first_found(text, forms), found with ``stored``, the forms analysis gave for a text
     that begins with this one or is this one (an article's indexed lead and body), in
     their order: only a region around the first stored match is analysed, not the text
     up to it.
@@ -503,7 +525,7 @@ def find_form(text: str, stored: Sequence[str], forms: set[str]) -> int | None:
     if first is None or first >= len(text):
         return None
     if len(text) <= 2 * REGION_CHARS:  # read from its start at no greater cost
-        return first_match(text, forms)
+        return first_found(text, forms)
     cut = _region_start(text, first * len(text) // len(stored))
     for _ in range(4):
         found = _SENTENCE_END.search(text, cut + REGION_CHARS)
@@ -517,7 +539,7 @@ def find_form(text: str, stored: Sequence[str], forms: set[str]) -> int | None:
         if 0 <= at < len(words):
             # The region's words up to the match are the stored ones: it is the first.
             if region[: at + 1] == list(stored[placed : first + 1]):
-                return cut + words[at][0]
+                return Found(cut + words[at][0], cut, end, words)
             break
         # Moved by the region's own characters per word: on past its end, or back to a
         # sentence before its start.
@@ -528,7 +550,7 @@ def find_form(text: str, stored: Sequence[str], forms: set[str]) -> int | None:
             cut = min(
                 _region_start(text, guess - REGION_CHARS // 4), _sentence_start(text, cut - 1)
             )
-    return first_match(text, forms)
+    return first_found(text, forms)
 
 
 def _region_start(text: str, guess: int) -> int:

@@ -13,7 +13,7 @@ from shinbun.core.compiled import CompiledQuery
 from shinbun.core.timefmt import JST
 from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Column, Keyword, Section, Series
-from shinbun.search.analysis import find_form, first_match, matched_spans, normalize_text
+from shinbun.search.analysis import Found, first_found, form_found, matched_spans, normalize_text
 from shinbun.search.backends import MAX_KEY, MIN_KEY, backend
 from shinbun.search.indexing import article_id_of, sort_key
 from shinbun.search.models import SearchDocument
@@ -214,9 +214,9 @@ def make_snippets(articles: list[Article], reader, words: set[str]) -> list[Safe
     written the window is cut there and only the window is analysed. Where none does (a
     word written in another form, いる for 居る; a word only in the headline, or only in
     what the reader may not read), the stored forms of the article's search document
-    tell whether and where its text holds one (analysis.find_form): one query for the
+    tell whether and where its text holds one (analysis.form_found): one query for the
     page's documents, and a region of the text analysed instead of the text up to the
-    match."""
+    match, whose words then mark the window."""
     texts = [normalize_text(readable_text(article, reader)) for article in articles]
     if not words:
         return list(map(_opening, texts))
@@ -228,12 +228,8 @@ def make_snippets(articles: list[Article], reader, words: set[str]) -> list[Safe
     stored = dict(SearchDocument.objects.filter(pk__in=ids).values_list("pk", "body"))
     for i in pending:
         text, body = texts[i], stored.get(articles[i].pk)
-        position = (
-            first_match(text, words) if body is None else find_form(text, body.split(), words)
-        )
-        snippets[i] = (
-            _opening(text) if position is None else _window(text, position, words, force=True)
-        )
+        found = first_found(text, words) if body is None else form_found(text, body.split(), words)
+        snippets[i] = _window(text, found.position, words, found) if found else _opening(text)
     return snippets
 
 
@@ -249,16 +245,36 @@ def _written_match(text: str, words: set[str]) -> SafeString | None:
     return _window(text, min(found), words) if found else None
 
 
-def _window(text: str, position: int, words: set[str], force: bool = False):
-    """The snippet window around a match at position, its matches marked; None if the
-    window holds no match (unless force)."""
-    start = max(0, position - SNIPPET_CHARS // 3)
-    end = min(len(text), start + SNIPPET_CHARS)
-    window = text[start:end]
-    marks = matched_spans(window, words)
-    if not marks and not force:
-        return None
-    return _highlight(window, marks, start > 0, end < len(text))
+def _window(text: str, position: int, words: set[str], found: Found | None = None):
+    """The snippet window around a match at position, its matches marked. Without
+    ``found``, None if the window holds no match."""
+    size = min(len(text), SNIPPET_CHARS)
+    start = min(max(0, position - SNIPPET_CHARS // 3), len(text) - size)
+    end = start + size
+    if found is None:
+        marks = matched_spans(text[start:end], words)
+        if not marks:
+            return None
+    else:
+        marks = _marks_around(text, start, end, words, found)
+    return _highlight(text[start:end], marks, start > 0, end < len(text))
+
+
+def _marks_around(text: str, start: int, end: int, words: set[str], found: Found):
+    """The marks of text[start:end] from the words of the analysed piece holding the
+    first match: the window is not analysed a second time. Before the piece there is no
+    match; a part after it is analysed on its own (the piece ends at a sentence's end,
+    where the text is cut for analysis anyway)."""
+    offset = found.start - start
+    marks = [
+        (offset + s, offset + e)
+        for s, e, form, _ in found.words
+        if form in words and offset + s >= 0 and offset + e <= end - start
+    ]
+    if found.end < end:
+        offset = found.end - start
+        marks += [(offset + s, offset + e) for s, e in matched_spans(text[found.end : end], words)]
+    return marks
 
 
 def _merge(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
