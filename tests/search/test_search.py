@@ -3,6 +3,7 @@ and /api/v1/search. Every test runs on the database it is given (SQLite FTS5 or
 PostgreSQL), so running the suite on both covers both backends."""
 
 import importlib
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -906,3 +907,77 @@ def test_relevance_of_rare_words_counts_and_pages_as_a_count_and_a_ranking_do(
                 plan = engine.plan(query, backends.MIN_KEY, backends.MAX_KEY)
                 count, keys = backends.Engine.counted_ranked(engine, cursor, plan, 2, offset)
             assert (got.count, got.sort_keys) == (count, keys), (raw, offset)
+
+
+def _newest_and_all_keys():
+    engine = backends.PostgresBackend
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT sort_key, tsv::text FROM {engine.newest} ORDER BY 1 DESC")
+        newest = cursor.fetchall()
+        cursor.execute(f"SELECT sort_key, tsv::text FROM {engine.table} ORDER BY 1 DESC")
+        return newest, cursor.fetchall()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's table of the newest vectors")
+def test_the_newest_vectors_are_always_the_newest_rows_of_the_index(make, index, monkeypatch):
+    """search_tsv_newest holds the newest 3 to 5 rows of search_tsv (or all of them),
+    with the same vectors, through publishing out of order, corrections, unpublishing
+    and a rebuild."""
+    monkeypatch.setattr(backends.PostgresBackend, "newest_rows", 3)
+    monkeypatch.setattr(backends.PostgresBackend, "newest_slack", 2)
+
+    def check():
+        newest, every = _newest_and_all_keys()
+        assert newest == every[: len(newest)]
+        assert min(3, len(every)) <= len(newest) <= 5
+
+    hours = [5, 1, 9, 0, 7, 3, 11, 2, 8, 6]  # published out of order: some before the oldest
+    articles = []
+    for n, hour in enumerate(hours):
+        articles.append(
+            make.article(
+                headline=f"台風の話題{n}", published_at=timezone.now() - timedelta(hours=hour)
+            )
+        )
+        index(articles[-1])
+        check()
+    articles[1].headline = "台風と選挙の話題"
+    articles[1].save()
+    index(articles[1])  # a correction of the newest
+    check()
+    assert any("選挙" in vector for _, vector in _newest_and_all_keys()[0])
+    for article in (articles[3], articles[1], articles[7]):  # the newest ones unpublished
+        article.status = Article.Status.DRAFT
+        article.save()
+        index(article)
+        check()
+    indexing.rebuild_engine_index()
+    check()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's table of the newest vectors")
+def test_walks_from_the_newest_article_read_the_newest_vectors(make, index, monkeypatch):
+    """The probe of common words walks search_tsv_newest over the whole archive, and
+    search_tsv for a date range (the newest table may not reach into it); both give the
+    same matches."""
+    articles = [
+        make.article(headline=f"台風の話題{n}", published_at=timezone.now() - timedelta(hours=n))
+        for n in range(12)
+    ]
+    index(*articles)
+    monkeypatch.setattr(backends.PostgresBackend, "narrow", 2)
+    monkeypatch.setattr(backends.PostgresBackend, "probe", 2)
+
+    def walked(**params):
+        with CaptureQueriesContext(connection) as queries:
+            page = services.search("台風", snippets=False, limit=3, **params)
+        tables = {
+            table
+            for query in queries
+            for table in re.findall(r"FROM (search_tsv\w*) WHERE sort_key BETWEEN", query["sql"])
+        }
+        return [h.article.pk for h in page.hits], tables
+
+    assert walked() == ([a.pk for a in articles[:3]], {"search_tsv_newest"})
+    week = services.Filters(date_to=timezone.now().date())
+    assert walked(filters=week) == ([a.pk for a in articles[:3]], {"search_tsv"})
