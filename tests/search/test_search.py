@@ -981,3 +981,51 @@ def test_walks_from_the_newest_article_read_the_newest_vectors(make, index, monk
     assert walked() == ([a.pk for a in articles[:3]], {"search_tsv_newest"})
     week = services.Filters(date_to=timezone.now().date())
     assert walked(filters=week) == ([a.pk for a in articles[:3]], {"search_tsv"})
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's table of the newest vectors")
+def test_relevance_among_common_words_walks_past_the_newest_vectors_when_they_run_out(
+    make, index, monkeypatch
+):
+    """Relevance ranks the newest ``window`` matches; their walk reads
+    search_tsv_newest when it should find them there, and search_tsv again when that
+    table runs out first (the older matches are sparser than the newest ones)."""
+    monkeypatch.setattr(backends.PostgresBackend, "newest_rows", 4)
+    monkeypatch.setattr(backends.PostgresBackend, "newest_slack", 0)
+    now = timezone.now()
+    headlines = ["台風が接近", "台風の進路", "株価の話題", "選挙の話題", "野球の話題"]
+    newer = [
+        make.article(headline=text, published_at=now - timedelta(hours=n))
+        for n, text in enumerate(headlines)
+    ]
+    about = make.article(
+        headline="台風の被害",
+        lead="台風が上陸した。台風で停電が起き、台風の被害が広がる。",
+        published_at=now - timedelta(days=2),
+    )
+    older = make.article(headline="台風の季節", published_at=now - timedelta(days=3))
+    index(*newer, about, older)
+    monkeypatch.setattr(backends.Engine, "narrow", 1)  # 台風 is a common word
+    monkeypatch.setattr(backends.Engine, "probe", 2)  # 2 matches in the 2 newest
+    monkeypatch.setattr(backends.PostgresBackend, "posting_cost", 1e9)  # walk the rows
+
+    def ranked(window):
+        monkeypatch.setattr(backends.Engine, "window", window)
+        with CaptureQueriesContext(connection) as queries:
+            page = services.search("台風", sort="relevance", snippets=False, limit=2)
+        walks = [
+            table
+            for query in queries
+            for table in re.findall(
+                r"count\(\*\) OVER \(\) FROM \(SELECT sort_key, tsv FROM (\w+)", query["sql"]
+            )
+        ]
+        return [h.article.pk for h in page.hits], walks
+
+    # The 2 newest matches are in the newest table: ranked from it alone.
+    assert ranked(2) == ([newer[0].pk, newer[1].pk], ["search_tsv_newest"])
+    # 3 expected in 3 rows: the table's 4 rows hold only 2, so search_tsv is walked,
+    # and its third newest match, the article all about 台風, comes first.
+    pks, walks = ranked(3)
+    assert walks == ["search_tsv_newest", "search_tsv"]
+    assert pks[0] == about.pk

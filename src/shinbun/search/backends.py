@@ -636,15 +636,10 @@ class PostgresBackend(Engine):
             or window / plan.density * self.row_cost
             <= sum(map(plan.frequency, plan.query.terms)) * self.posting_cost
         )
-        rank_params = self.rank_params(plan)
         if by_rows:
-            cursor.execute(
-                f"SELECT sort_key FROM (SELECT sort_key, tsv FROM {self.source} "
-                f"WHERE {plan.where} ORDER BY sort_key DESC LIMIT %s) w "
-                f"ORDER BY {self.rank}, sort_key DESC LIMIT %s OFFSET %s",
-                [*plan.params, window, *rank_params, limit, offset],
-            )
-        elif uses_rum() and any(len(words) > 1 for words in plan.query.include):
+            return self.ranked_newest(cursor, plan, window, limit, offset)
+        rank_params = self.rank_params(plan)
+        if uses_rum() and any(len(words) > 1 for words in plan.query.include):
             cursor.execute(
                 f"SELECT sort_key FROM (SELECT sort_key, tsv FROM {self.source} "
                 f"WHERE {plan.where} ORDER BY tsv <=> %s::tsquery LIMIT %s) c "
@@ -669,6 +664,25 @@ class PostgresBackend(Engine):
         else:
             return super().ranked(cursor, plan, count, limit, offset)
         return [row[0] for row in cursor.fetchall()]
+
+    def ranked_newest(self, cursor, plan: Plan, window: int, limit: int, offset: int):
+        """The newest ``window`` matches ranked, a page of them. The walk reads the
+        newest articles' own table when it is expected to stay inside it; a walk that
+        ran out of that table before finding ``window`` matches is done again over
+        search_tsv (its matches are sparser than their density said)."""
+        table = self.walked(plan, math.ceil(window / plan.density))
+        while True:
+            cursor.execute(
+                f"SELECT sort_key, count(*) OVER () FROM (SELECT sort_key, tsv FROM {table} "
+                f"WHERE {plan.where} ORDER BY sort_key DESC LIMIT %s) w "
+                f"ORDER BY {self.rank}, sort_key DESC LIMIT %s OFFSET %s",
+                [*plan.params, window, *self.rank_params(plan), limit, offset],
+            )
+            rows = cursor.fetchall()
+            # A page past the walk's end tells nothing of it: done again, to be sure.
+            if table == self.source or (rows and rows[0][1] >= window):
+                return [key for key, _ in rows]
+            table = self.source
 
     def count(self, cursor, where: str, params: list) -> int:
         if not uses_rum():
