@@ -176,7 +176,8 @@ def raw_runner():
         rank = f"bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0), rowid DESC"
     relevance = matching + f"ORDER BY {rank} LIMIT 20"
     # What the API answers, written by hand: the count (stopped where ours stops) and
-    # the page's articles with what a result shows.
+    # the page's articles with what a result shows (the API's summary: until the
+    # sixteenth session, subheadline and updated_at were left out).
     count = (
         f"SELECT count(*) FROM (SELECT 1 FROM {engine.source} WHERE {matched} "
         f"LIMIT {COUNT_CAP + 1}) t"
@@ -184,7 +185,8 @@ def raw_runner():
     # By the ids the keys were made from, as services._articles reads them (through the
     # documents, the raw answer read pages our layer no longer reads, so it ran colder).
     articles = (
-        "SELECT a.id, a.headline, a.lead, a.published_at, a.access, s.slug, s.name "
+        "SELECT a.id, a.headline, a.subheadline, a.lead, a.published_at, a.updated_at, "
+        "a.access, s.slug, s.name "
         "FROM newsroom_article a JOIN newsroom_section s ON s.id = a.section_id "
         "WHERE a.id IN ({}) AND a.status IN ('published', 'scheduled') "
         "AND a.published_at <= %s"

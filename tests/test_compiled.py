@@ -151,6 +151,32 @@ def test_select_related_sets_the_related_instance_as_the_orm_does(make):
     assert "section" not in got[0].get_deferred_fields() and "lead" in got[0].get_deferred_fields()
 
 
+def test_rows_of_one_related_object_share_its_instance_within_one_call(make):
+    """A result page's articles of one section get one Section instance (as
+    prefetch_related shares them), made again on the next call, which sees a rename."""
+    politics, sports = make.section(name="政治"), make.section(name="スポーツ")
+    made = [make.article(section=politics), make.article(section=sports)]
+    made.append(make.article(section=politics))
+
+    def build(pk_a, pk_b, pk_c):
+        return (
+            Article.objects.filter(pk__in=[pk_a, pk_b, pk_c])
+            .select_related("section")
+            .only("headline", "section__name")
+            .order_by("pk")
+        )
+
+    compiled = CompiledQuery(build, -987654321, -987654322, -987654323)
+    first, second, third = compiled.rows(*(a.pk for a in made))
+    assert first.section is third.section and first.section is not second.section
+    assert [a.section.name for a in (first, second, third)] == ["政治", "スポーツ", "政治"]
+    politics.name = "政治・行政"
+    politics.save()
+    again = compiled.rows(*(a.pk for a in made))
+    assert again[0].section is not first.section
+    assert [a.section.name for a in again] == ["政治・行政", "スポーツ", "政治・行政"]
+
+
 def test_nested_select_related_is_refused(db):
     nested = CompiledQuery(
         lambda pk: Correction.objects.filter(pk=pk).select_related("article__section"),

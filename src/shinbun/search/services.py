@@ -183,7 +183,7 @@ def _articles(sort_keys: list[int]) -> list[Article]:
         found = _summaries(now, *ids)
     else:
         found = _SUMMARY_QUERIES[size].rows(now, *ids, *[_NO_ID] * (size - len(ids)))
-    by_key = {sort_key(article.published_at, article.pk): article for article in found}
+    by_key = {sort_key(article.published_at, article.id): article for article in found}
     missing = [key for key in sort_keys if key not in by_key]
     if missing:
         by_key.update((article.search_key, article) for article in _summaries_by_key(now, *missing))
