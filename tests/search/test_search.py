@@ -111,6 +111,27 @@ def test_minus_excludes_a_word_or_a_phrase(find, news):
     assert find("-大阪") == []  # nothing to look for is not "everything"
 
 
+def test_a_remembered_query_is_parsed_as_a_new_one_and_handed_out_afresh():
+    from shinbun.search import query as query_module
+
+    raw = '中小企業 "賃上げの動き" -大阪'
+    query_module._parsed.cache_clear()
+    first = parse_query(raw)
+    assert query_module._parsed.cache_info().misses == 1
+    first.include.append(("改ざん",))
+    first.facets.append("zzsec1")
+    again = parse_query(raw)
+    assert query_module._parsed.cache_info().hits == 1
+    assert again == query_module.ParsedQuery(
+        include=list(query_module._parse(raw)[0]), exclude=list(query_module._parse(raw)[1])
+    )
+    assert again.include == [("中小", "企業"), ("賃上げ", "の", "動き")]
+    assert again.exclude == [("大阪",)] and again.facets == []
+    long = "賃上げ " * (query_module.CACHED_CHARS // 4 + 1)  # too long to be remembered
+    assert parse_query(long).include == [("賃上げ",)]
+    assert query_module._parsed.cache_info().currsize == 1
+
+
 @pytest.mark.parametrize(
     ("params", "expected"),
     [

@@ -10,6 +10,7 @@ disappears.
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from shinbun.search.analysis import analyze_normalized, normalize_text
 
@@ -45,8 +46,26 @@ class ParsedQuery:
         return self.required + [form for phrase in self.exclude for form in phrase]
 
 
+# Readers search for the same words again and again (the news of the day, the next page
+# of a result): a query's analysis is remembered, per process, for this many query
+# strings of up to CACHED_CHARS characters (under 10 MB however long they are).
+# Analysis is a function of the string alone (the dictionary loads once per process),
+# so the answer is the same. A rare word's search on SQLite spent ~75 µs of its ~0.7 ms
+# in analysis, Sudachi reading its dictionary from memory the processor no longer
+# held in cache (docs/PERFORMANCE.md, sixteenth session).
+CACHED_QUERIES = 4096
+CACHED_CHARS = 512
+
+
 def parse_query(raw: str) -> ParsedQuery:
-    text = normalize_text(raw or "")[:MAX_QUERY_CHARS].translate(_QUOTES)
+    raw = raw or ""
+    include, exclude = _parsed(raw) if len(raw) <= CACHED_CHARS else _parse(raw)
+    return ParsedQuery(include=list(include), exclude=list(exclude))
+
+
+def _parse(raw: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    """(included phrases, excluded phrases) of a query string, as tuples of forms."""
+    text = normalize_text(raw)[:MAX_QUERY_CHARS].translate(_QUOTES)
     query = ParsedQuery()
     for match in _PART.finditer(text):
         negated_quote, quoted, word = match.group(1), match.group(2), match.group(3)
@@ -62,4 +81,7 @@ def parse_query(raw: str) -> ParsedQuery:
         target = query.exclude if negated else query.include
         if forms not in target and len(query.include) + len(query.exclude) < MAX_TERMS:
             target.append(forms)
-    return query
+    return tuple(query.include), tuple(query.exclude)
+
+
+_parsed = lru_cache(maxsize=CACHED_QUERIES)(_parse)
