@@ -96,23 +96,28 @@ class CompiledQuery:
         (model, start, end, attnames, plain), annotations, related = instances
         build = _builder(model, attnames, plain, using)
         links = [
-            (first, after, pk_at, _builder(other, names, simple, using), cache, to_remote, {})
-            for (other, first, after, names, simple), pk_at, cache, to_remote in related
+            (first, after, pk_at, _builder(other, names, simple, using), cache, {})
+            for (other, first, after, names, simple), pk_at, cache, _ in related
         ]
+        remotes = [(cache, to_remote) for _, _, cache, to_remote in related if to_remote]
         objects = []
         for row in rows:
-            obj = build(row[start:end])
+            cached = None
+            if links:
+                cached = {}
+                for first, after, pk_at, build_linked, cache, shared in links:
+                    values = row[first:after]
+                    pk = values[pk_at]
+                    if pk is None:
+                        linked = None
+                    elif (linked := shared.get(pk)) is None:
+                        linked = shared[pk] = build_linked(values, None)
+                    cached[cache] = linked
+            obj = build(row[start:end], cached)
             for name, position in annotations:
                 setattr(obj, name, row[position])
-            for first, after, pk_at, build_linked, cache, to_remote, shared in links:
-                values = row[first:after]
-                pk = values[pk_at]
-                if pk is None:
-                    linked = None
-                elif (linked := shared.get(pk)) is None:
-                    linked = shared[pk] = build_linked(values)
-                obj._state.fields_cache[cache] = linked
-                if linked is not None and to_remote is not None:
+            for cache, to_remote in remotes:
+                if (linked := cached[cache]) is not None:
                     to_remote(linked, obj)
             objects.append(obj)
         return objects
@@ -167,7 +172,8 @@ def _plain(model, attnames: list[str]) -> bool:
 
 
 def _builder(model, attnames: list[str], plain: bool, using: str):
-    """values -> a model instance, as Model.from_db makes it. From_db costs ~20 µs an
+    """(values, the related instances' cache or None) -> a model instance, as
+    Model.from_db makes it. From_db costs ~20 µs an
     instance (filling every field left out as deferred, then ``__init__`` setting each
     value); forty of them were a third of a search's time on top of the engine. Where
     nothing but the values goes into the instance (``plain``, and no pre_init or
@@ -175,17 +181,27 @@ def _builder(model, attnames: list[str], plain: bool, using: str):
     state set as ``__init__`` and from_db leave them: ~2 µs. Fields not selected stay
     deferred (loaded on access), as with from_db."""
     if not plain or signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
-        return lambda values: model.from_db(using, attnames, values)
+
+        def from_db(values, cached):
+            obj = model.from_db(using, attnames, values)
+            if cached:
+                obj._state.fields_cache.update(cached)
+            return obj
+
+        return from_db
 
     new = model.__new__
 
-    def build(values):
+    def build(values, cached):
         # No keyword arguments: a C function called with them parses them by name, which
         # cost more than the rest of the instance (the values fit the names: the row's
-        # columns were cut by the same compiled query).
+        # columns were cut by the same compiled query). The related instances' cache is
+        # the state's from the start (ModelState makes it on first use, a Python call).
         obj = new(model)
         state = ModelState()
         state.adding, state.db = False, using
+        if cached is not None:
+            state.fields_cache = cached
         fields = obj.__dict__
         fields.update(zip(attnames, values))  # noqa: B905 (see above)
         fields["_state"] = state
