@@ -122,9 +122,8 @@ def test_a_remembered_query_is_parsed_as_a_new_one_and_handed_out_afresh():
     first.facets.append("zzsec1")
     again = parse_query(raw)
     assert query_module._parsed.cache_info().hits == 1
-    assert again == query_module.ParsedQuery(
-        include=list(query_module._parse(raw)[0]), exclude=list(query_module._parse(raw)[1])
-    )
+    include, exclude = query_module._parse(raw)
+    assert again == query_module.ParsedQuery(include=list(include), exclude=list(exclude))
     assert again.include == [("中小", "企業"), ("賃上げ", "の", "動き")]
     assert again.exclude == [("大阪",)] and again.facets == []
     long = "賃上げ " * (query_module.CACHED_CHARS // 4 + 1)  # too long to be remembered

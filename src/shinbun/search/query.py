@@ -66,7 +66,8 @@ def parse_query(raw: str) -> ParsedQuery:
 def _parse(raw: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
     """(included phrases, excluded phrases) of a query string, as tuples of forms."""
     text = normalize_text(raw)[:MAX_QUERY_CHARS].translate(_QUOTES)
-    query = ParsedQuery()
+    include: list[tuple[str, ...]] = []
+    exclude: list[tuple[str, ...]] = []
     for match in _PART.finditer(text):
         negated_quote, quoted, word = match.group(1), match.group(2), match.group(3)
         if word is not None:
@@ -78,10 +79,10 @@ def _parse(raw: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...]
         forms = tuple(token.form for token in tokens)
         if not forms:
             continue
-        target = query.exclude if negated else query.include
-        if forms not in target and len(query.include) + len(query.exclude) < MAX_TERMS:
+        target = exclude if negated else include
+        if forms not in target and len(include) + len(exclude) < MAX_TERMS:
             target.append(forms)
-    return tuple(query.include), tuple(query.exclude)
+    return tuple(include), tuple(exclude)
 
 
 _parsed = lru_cache(maxsize=CACHED_QUERIES)(_parse)
