@@ -402,3 +402,76 @@ def test_shinbun_import_command_line_with_data_dir(tmp_path, corpus_sample):
     assert (data / "shinbun.sqlite3").exists()
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert f"変更なし {len(records)}件" in again.stdout
+
+
+RSS_1_0 = """<?xml version="1.0" encoding="UTF-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+  xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <channel rdf:about="https://example.jp/"><title>テスト通信</title>
+    <link>https://example.jp/</link><description>d</description></channel>
+  <item rdf:about="https://example.jp/rdf/1">
+    <title>桜が開花</title>
+    <link>https://example.jp/rdf/1</link>
+    <dc:date>2025-03-24T14:00:00+09:00</dc:date>
+    <dc:subject>season</dc:subject>
+    <description>東京で桜が開花した。</description>
+  </item>
+</rdf:RDF>
+"""
+
+SHIFT_JIS_RSS = """<?xml version="1.0" encoding="Shift_JIS"?>
+<rss version="2.0"><channel><title>地方通信</title><link>https://example.jp/</link>
+<description>d</description>
+<item><title>祭りに人出</title><guid>sjis-1</guid>
+<pubDate>Sat, 05 Apr 2025 10:00:00 +0900</pubDate>
+<description>夏祭りに多くの人が訪れた。</description></item>
+</channel></rss>
+"""
+
+
+def test_rss_1_0_items_become_articles(db, tmp_path):
+    path = tmp_path / "feed.rdf"
+    path.write_text(RSS_1_0, encoding="utf-8")
+    out, err = run_import(path)
+    assert "追加 1件" in out and err == ""
+    article = Article.objects.get(external_id="https://example.jp/rdf/1")
+    assert article.headline == "桜が開花"
+    assert article.lead == "東京で桜が開花した。"
+    assert article.published_at == datetime(2025, 3, 24, 5, 0, tzinfo=UTC)
+    assert article.section.slug == "season"
+
+
+def test_a_feed_in_its_declared_encoding(db, tmp_path):
+    path = tmp_path / "sjis.xml"
+    path.write_bytes(SHIFT_JIS_RSS.encode("shift_jis"))
+    out, err = run_import(path)
+    assert "追加 1件" in out and err == ""
+    article = Article.objects.get(external_id="sjis-1")
+    assert article.headline == "祭りに人出"
+    assert article.lead == "夏祭りに多くの人が訪れた。"
+
+
+def test_import_leaves_one_revision_per_created_or_changed_article(db, tmp_path):
+    run_import(write_jsonl(tmp_path / "a.jsonl", [record(1), record(2)]))
+    assert {a.revisions.count() for a in Article.objects.all()} == {1}
+    first = Article.objects.get(external_id="test-1").revisions.get()
+    assert first.note == "取り込み" and first.snapshot["headline"] == "記事1の見出し"
+
+    run_import(write_jsonl(tmp_path / "b.jsonl", [record(1, title="差し替え"), record(2)]))
+    assert Article.objects.get(external_id="test-1").revisions.count() == 2
+    assert Article.objects.get(external_id="test-2").revisions.count() == 1  # unchanged
+
+
+def test_import_purges_every_page_the_article_appears_on(
+    db, tmp_path, visitor, make, django_capture_on_commit_callbacks
+):
+    section = make.section(slug="sports-watch", name="スポーツ")
+    old = make.article(section=section, headline="前からある記事")
+    pages = ["/", section.get_absolute_url(), "/feeds/rss/"]
+    for url in pages:  # cached now
+        assert "前からある記事" in visitor.get(url).text, url
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(write_jsonl(tmp_path / "new.jsonl", [record(1, title="取り込んだ新しい記事")]))
+    for url in pages:
+        assert "取り込んだ新しい記事" in visitor.get(url).text, url
+    assert old.get_absolute_url() in visitor.get(section.get_absolute_url()).text

@@ -164,3 +164,77 @@ def test_saving_with_a_future_time_schedules(status, make):
     article = make.article(status=status, published_at=datetime(2099, 1, 1, tzinfo=UTC))
     assert article.status == Article.Status.SCHEDULED
     assert not article.is_visible
+
+
+# Every state change leaves exactly one revision ----------------------------------------
+
+
+def notes(article) -> list[str]:
+    return list(article.revisions.order_by("id").values_list("note", flat=True))
+
+
+def test_publish_unpublish_and_correct_each_leave_one_revision(editor, make):
+    article = make.article(status=Article.Status.DRAFT)
+    publishing.publish(article, by=editor)
+    publishing.unpublish(article, by=editor)
+    publishing.publish(article, by=editor, at=datetime(2099, 1, 1, tzinfo=UTC))
+    publishing.correct(article, "誤字を直しました。", by=editor)
+    assert notes(article) == ["公開", "公開取り消し", "予約公開", "訂正"]
+    assert article.revisions.filter(author=editor).count() == 4
+
+
+def test_an_edit_with_corrections_leaves_one_revision(editor, make):
+    from shinbun.newsroom.models import Correction
+
+    article = make.article()
+    old = Correction.objects.create(article=article, text="古い訂正")
+    at = datetime(2025, 4, 11, 2, 0, tzinfo=UTC)
+    article.headline = "直した見出し"
+    publishing.save_edit(
+        article,
+        by=editor,
+        corrections=[Correction(text=" 見出しを訂正しました。 ", created_at=at)],
+        removed_corrections=[old],
+    )
+    article.refresh_from_db()
+    assert notes(article) == ["訂正"]
+    assert article.revisions.get().snapshot["headline"] == "直した見出し"
+    assert list(article.corrections.values_list("text", flat=True)) == ["見出しを訂正しました。"]
+    assert article.updated_at == at
+    publishing.save_edit(article, by=editor)
+    assert notes(article) == ["訂正", "編集"]
+
+
+def test_release_due_leaves_one_revision_per_released_article(make):
+    with time_machine.travel(NOON, tick=False):
+        first = make.article(status=Article.Status.DRAFT)
+        second = make.article(status=Article.Status.DRAFT)
+        for article in (first, second):
+            publishing.publish(article, at=NOON + timedelta(minutes=1))
+    with time_machine.travel(NOON + timedelta(minutes=2), tick=False):
+        assert sorted(publishing.release_due()) == sorted([first.pk, second.pk])
+        assert publishing.release_due() == []
+    for article in (first, second):
+        assert notes(article) == ["予約公開", "予約時刻に公開"]
+        assert article.revisions.first().snapshot["status"] == "published"
+
+
+def test_the_publish_flow_runs_after_commit_only(make, django_capture_on_commit_callbacks):
+    from shinbun.newsroom.signals import article_committed
+
+    seen = []
+
+    def listener(sender, article_id, **kwargs):
+        seen.append(article_id)
+
+    article_committed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            article = make.article(status=Article.Status.DRAFT)
+            publishing.publish(article)
+        assert seen == []
+        for callback in callbacks:
+            callback()
+        assert seen == [article.pk]
+    finally:
+        article_committed.disconnect(listener)

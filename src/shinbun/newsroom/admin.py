@@ -109,17 +109,25 @@ class ArticleAdmin(admin.ModelAdmin):
         return format_html('<a href="{}" target="_blank">{}</a>', obj.get_absolute_url(), _("見る"))
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        publishing.record_revision(obj, request.user, _("編集") if change else _("作成"))
-        publishing.after_change(obj.pk)
+        """Saved in save_related, together with the corrections of the same form."""
 
-    def save_formset(self, request, form, formset, change):
-        instances = formset.save()
-        if formset.model is Correction and instances:
-            article = form.instance
-            article.updated_at = max(c.created_at for c in instances)
-            article.save(update_fields=["updated_at", "modified"])
-            publishing.record_revision(article, request.user, _("訂正"))
+    def save_related(self, request, form, formsets, change):
+        corrections, removed = [], []
+        for formset in formsets:
+            if formset.model is Correction:
+                corrections = formset.save(commit=False)
+                removed = formset.deleted_objects
+        publishing.save_edit(
+            form.instance,
+            by=request.user,
+            created=not change,
+            corrections=corrections,
+            removed_corrections=removed,
+        )
+        form.save_m2m()
+        for formset in formsets:
+            if formset.model is not Correction:
+                self.save_formset(request, form, formset, change=change)
 
     @admin.action(description=_("選択した記事を今すぐ公開する"))
     def publish_now(self, request, queryset):

@@ -13,16 +13,18 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from xml.sax import SAXException
 
+import feedparser
 import nh3
-from defusedxml import ElementTree
 from django.db import transaction
 from django.utils import timezone
 
 from shinbun.core.timefmt import JST
+from shinbun.newsroom import publishing
 from shinbun.newsroom.body import clean_text
 from shinbun.newsroom.models import Article, Section
 
@@ -89,24 +91,34 @@ def _paragraphs(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def _section_of(category) -> tuple[str, str]:
+    """(slug, name) of the section a record's category becomes."""
+    name = clean_text(str(category or "imported"))[:60] or "imported"
+    slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:60]
+    if not slug or not name.isascii():
+        # A Japanese category gets a stable ASCII slug of its own.
+        slug = "c-" + hashlib.blake2b(name.encode(), digest_size=5).hexdigest()
+    return slug, name
+
+
+def _missing(data: dict, names) -> None:
+    missing = [name for name in names if not data.get(name)]
+    if missing:
+        raise RecordError(f"必須項目がありません: {', '.join(missing)}")
+
+
 def record_from_json(data) -> Record:
     if not isinstance(data, dict):
         raise RecordError("JSON オブジェクトではありません")
-    missing = [k for k in ("id", "title", "published", "body") if not data.get(k)]
-    if missing:
-        raise RecordError(f"必須項目がありません: {', '.join(missing)}")
-    category = clean_text(str(data.get("category") or "imported"))[:60] or "imported"
-    slug = re.sub(r"[^a-z0-9-]+", "-", category.lower()).strip("-")[:60]
-    if not slug or not category.isascii():
-        # A Japanese category gets a stable ASCII slug of its own.
-        slug = "c-" + hashlib.blake2b(category.encode(), digest_size=5).hexdigest()
+    _missing(data, ("id", "title", "published", "body"))
+    slug, name = _section_of(data.get("category"))
     return Record(
         external_id=str(data["id"])[:120],
         headline=clean_text(str(data["title"]))[:200],
         published=_parse_time(str(data["published"])),
         paragraphs=_paragraphs(str(data["body"])),
         section_slug=slug,
-        section_name=category,
+        section_name=name,
         url=str(data.get("url") or ""),
     )
 
@@ -131,57 +143,45 @@ def read_jsonl(path: Path):
                 yield number, error
 
 
-def _text_of(element) -> str:
-    return "".join(element.itertext()) if element is not None else ""
-
-
 def _html_to_paragraphs(markup: str) -> list[str]:
     marked = re.sub(r"(?i)<\s*(br|/p|/div|/h\d|/li)\b[^>]*>", "\n\n", markup or "")
     return _paragraphs(html.unescape(nh3.clean(marked, tags=set())))
 
 
+def _feed_time(entry) -> datetime:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if parsed is None:
+        raise RecordError("公開日時がありません")
+    return datetime(*parsed[:6], tzinfo=UTC)
+
+
 def read_feed(path: Path):
-    """RSS 2.0 or Atom items, as (item number, Record or RecordError)."""
-    atom = "{http://www.w3.org/2005/Atom}"
-    content_ns = "{http://purl.org/rss/1.0/modules/content/}encoded"
-    try:
-        root = ElementTree.parse(str(path)).getroot()
-    except Exception as error:  # defusedxml raises several kinds
-        yield 0, RecordError(f"XML として読めません: {error}")
+    """RSS 0.9x/1.0/2.0 or Atom items, as (item number, Record or RecordError), parsed by
+    feedparser (dates, declared encodings). A file that is not well-formed XML is reported
+    as item 0 and nothing of it is imported: feedparser's lenient fallback would otherwise
+    turn a malformed or hostile file (entity expansion, external entities) into articles."""
+    parsed = feedparser.parse(path.read_bytes())
+    if isinstance(parsed.get("bozo_exception"), SAXException):
+        yield 0, RecordError(f"XML として読めません: {parsed.bozo_exception}")
         return
-    items = root.findall("./channel/item") or root.findall(f"{atom}entry")
-    for number, item in enumerate(items, start=1):
+    for number, entry in enumerate(parsed.entries, start=1):
         try:
-            if item.tag == f"{atom}entry":
-                link = item.find(f"{atom}link")
-                external = _text_of(item.find(f"{atom}id")) or (
-                    link.get("href", "") if link is not None else ""
-                )
-                title = _text_of(item.find(f"{atom}title"))
-                published = _text_of(item.find(f"{atom}published")) or _text_of(
-                    item.find(f"{atom}updated")
-                )
-                body = _text_of(item.find(f"{atom}content")) or _text_of(
-                    item.find(f"{atom}summary")
-                )
-                category = item.find(f"{atom}category")
-                section = category.get("term") if category is not None else ""
-            else:
-                external = _text_of(item.find("guid")) or _text_of(item.find("link"))
-                title = _text_of(item.find("title"))
-                published = _text_of(item.find("pubDate"))
-                body = _text_of(item.find(content_ns)) or _text_of(item.find("description"))
-                section = _text_of(item.find("category"))
-            record = record_from_json(
-                {
-                    "id": external,
-                    "title": title,
-                    "published": published,
-                    "body": " ",
-                    "category": section,
-                }
+            data = {"id": entry.get("id") or entry.get("link"), "title": entry.get("title")}
+            _missing(data, ("id", "title"))
+            tags = entry.get("tags") or []
+            content = entry.get("content") or []
+            slug, name = _section_of(tags[0].get("term") if tags else "")
+            record = Record(
+                external_id=str(data["id"])[:120],
+                headline=clean_text(data["title"])[:200],
+                published=_feed_time(entry),
+                paragraphs=_html_to_paragraphs(
+                    content[0].get("value") if content else entry.get("summary", "")
+                ),
+                section_slug=slug,
+                section_name=name,
+                url=entry.get("link", ""),
             )
-            record.paragraphs = _html_to_paragraphs(body)
             if not record.paragraphs:
                 raise RecordError("本文がありません")
             yield number, record
@@ -238,20 +238,22 @@ def import_file(path: Path, on_progress=None) -> ImportSummary:
             existing = Article.objects.in_bulk(
                 [r.external_id for _, r in batch], field_name="external_id"
             )
+            changed = []
             for _, record in batch:
                 article = existing.get(record.external_id)
+                section = _section(record, sections)
                 if article is None:
                     article = Article(external_id=record.external_id, access=Article.Access.FREE)
-                    _apply(article, record, _section(record, sections))
-                    article.save()
+                    _apply(article, record, section)
                     summary.added += 1
-                elif _apply(article, record, _section(record, sections)):
-                    article.save()
+                elif _apply(article, record, section):
                     summary.updated += 1
                 else:
                     summary.unchanged += 1
                     continue
-                summary.article_ids.append(article.pk)
+                changed.append(article)
+            publishing.save_imported(changed)
+        summary.article_ids += [article.pk for article in changed]
         batch.clear()
 
     for number, item in read_records(path):

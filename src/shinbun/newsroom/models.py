@@ -270,14 +270,7 @@ class Article(models.Model):  # 記事
         self.lead = clean_text(self.lead)
         self.byline = clean_text(self.byline)
         self.blocks = parse_body(self.body_source)
-        if self.status != self.Status.DRAFT:
-            # A published article without a time is published now; a time in the
-            # future makes it scheduled (予約公開), a past one published.
-            now = timezone.now()
-            self.published_at = self.published_at or now
-            self.status = (
-                self.Status.SCHEDULED if self.published_at > now else self.Status.PUBLISHED
-            )
+        self.apply_schedule()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {
                 *kwargs["update_fields"],
@@ -289,6 +282,16 @@ class Article(models.Model):  # 記事
 
     def get_absolute_url(self) -> str:
         return reverse("newsroom:article", args=[self.pk])
+
+    def apply_schedule(self, now=None) -> None:
+        """The scheduling rule (予約公開), the one place it is written: an article that is
+        not a draft and has no time is published now; a time in the future makes it
+        scheduled, a past one published."""
+        if self.status == self.Status.DRAFT:
+            return
+        now = now or timezone.now()
+        self.published_at = self.published_at or now
+        self.status = self.Status.SCHEDULED if self.published_at > now else self.Status.PUBLISHED
 
     @property
     def is_visible(self) -> bool:

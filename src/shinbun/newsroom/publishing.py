@@ -1,5 +1,13 @@
-"""State changes of articles. Each runs in one transaction and leaves a revision."""
+"""State changes of articles: publish, schedule (予約公開), unpublish, correct (訂正),
+an editor's save, the release of scheduled articles, and imports.
 
+Each runs in one transaction and leaves exactly one revision per article it changes.
+The publish flow (purging cached pages, the search index, recommendations) runs once the
+transaction has committed: ``after_change`` sends ``signals.article_committed``, which
+newsroom.tasks turns into a background task.
+"""
+
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -8,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from shinbun.core.pagecache import purge_paths
+from shinbun.newsroom import signals
 from shinbun.newsroom.models import Article, ArticleRevision, Correction
 
 SNAPSHOT_FIELDS = (
@@ -32,13 +41,126 @@ def snapshot(article: Article) -> dict:
     return data
 
 
-def record_revision(article: Article, author=None, note: str = "") -> ArticleRevision:
-    return ArticleRevision.objects.create(
+def new_revision(article: Article, author=None, note: str = "") -> ArticleRevision:
+    return ArticleRevision(
         article=article,
         author=author if getattr(author, "is_authenticated", False) else None,
-        note=note[:200],
+        note=str(note)[:200],
         snapshot=snapshot(article),
     )
+
+
+def record_revision(article: Article, author=None, note: str = "") -> ArticleRevision:
+    revision = new_revision(article, author, note)
+    revision.save()
+    return revision
+
+
+def after_change(article_id: int) -> None:
+    """Run the publish flow (a background task) once the transaction has committed."""
+    transaction.on_commit(
+        lambda: signals.article_committed.send(sender=Article, article_id=article_id)
+    )
+
+
+@transaction.atomic
+def publish(article: Article, by=None, at: datetime | None = None) -> Article:
+    """Publish now, or schedule for `at` (予約公開) if it lies in the future. Without `at`,
+    an article keeps a publication time it already had unless that lies ahead."""
+    now = timezone.now()
+    article.published_at = at or min(article.published_at or now, now)
+    article.status = Article.Status.PUBLISHED
+    article.save()  # Article.apply_schedule turns a future time into SCHEDULED
+    scheduled = article.status == Article.Status.SCHEDULED
+    record_revision(article, by, "予約公開" if scheduled else "公開")
+    after_change(article.pk)
+    return article
+
+
+@transaction.atomic
+def unpublish(article: Article, by=None) -> Article:
+    article.status = Article.Status.DRAFT
+    article.save(update_fields=["status", "modified"])
+    record_revision(article, by, "公開取り消し")
+    after_change(article.pk)
+    return article
+
+
+def _save_corrections(article: Article, corrections: Iterable[Correction]) -> None:
+    for correction in corrections:
+        correction.article = article
+        correction.text = correction.text.strip()
+        correction.save()
+
+
+@transaction.atomic
+def correct(article: Article, text: str, by=None, at: datetime | None = None) -> Correction:
+    """Add a correction (訂正): shown on the page, and the article counts as updated."""
+    correction = Correction(text=text, created_at=at or timezone.now())
+    article.updated_at = correction.created_at
+    article.save(update_fields=["updated_at", "modified"])
+    _save_corrections(article, [correction])
+    record_revision(article, by, "訂正")
+    after_change(article.pk)
+    return correction
+
+
+@transaction.atomic
+def save_edit(
+    article: Article,
+    by=None,
+    *,
+    created: bool = False,
+    corrections: Sequence[Correction] = (),
+    removed_corrections: Iterable[Correction] = (),
+) -> Article:
+    """An editor's save of the whole article (the admin's form), with the corrections added
+    or changed in the same save and those removed: one revision, noted 訂正 when the save
+    carries a correction (the article then counts as updated at the latest one)."""
+    if corrections:
+        article.updated_at = max(correction.created_at for correction in corrections)
+    article.save()
+    for correction in removed_corrections:
+        correction.delete()
+    _save_corrections(article, corrections)
+    note = "訂正" if corrections else "作成" if created else "編集"
+    record_revision(article, by, note)
+    after_change(article.pk)
+    return article
+
+
+def release_due(now: datetime | None = None) -> list[int]:
+    """Scheduled articles whose time has come become published (they are already visible
+    by query; this records it and runs the publish flow for them). Returns their ids."""
+    now = now or timezone.now()
+    due = Article.objects.filter(status=Article.Status.SCHEDULED, published_at__lte=now)
+    return [pk for pk in due.values_list("pk", flat=True) if _release(pk, now)]
+
+
+@transaction.atomic
+def _release(article_id: int, now: datetime) -> bool:
+    # The conditional UPDATE claims the article: of two workers releasing at once, the
+    # one that changed the row records the revision.
+    claimed = Article.objects.filter(
+        pk=article_id, status=Article.Status.SCHEDULED, published_at__lte=now
+    ).update(status=Article.Status.PUBLISHED)
+    if not claimed:
+        return False
+    record_revision(Article.objects.get(pk=article_id), None, "予約時刻に公開")
+    after_change(article_id)
+    return True
+
+
+@transaction.atomic
+def save_imported(articles: Sequence[Article], note: str = "取り込み") -> None:
+    """Articles created or changed by an import (newsroom.importing): saved, one revision
+    each, and every page they appear on purged once the transaction commits. The search
+    index follows in batches (the import command sends ``signals.articles_changed``)."""
+    for article in articles:
+        article.save()
+    ArticleRevision.objects.bulk_create(new_revision(article, None, note) for article in articles)
+    article_ids = [article.pk for article in articles]
+    transaction.on_commit(lambda: purge_articles(article_ids))
 
 
 def pages_of(article: Article) -> list[str]:
@@ -59,77 +181,18 @@ def pages_of(article: Article) -> list[str]:
     return paths
 
 
-def after_change(article_id: int) -> None:
-    """Run the publish flow (a background task) once the transaction has committed."""
-    from shinbun.newsroom import tasks
-
-    transaction.on_commit(lambda: tasks.article_changed(article_id))
-
-
-@transaction.atomic
-def publish(article: Article, by=None, at: datetime | None = None) -> Article:
-    """Publish now, or schedule for `at` (予約公開) if it lies in the future."""
-    now = timezone.now()
-    when = at or article.published_at or now
-    if at is None and article.published_at and article.published_at > now:
-        when = now
-    article.published_at = when
-    article.status = Article.Status.SCHEDULED if when > now else Article.Status.PUBLISHED
-    article.save()
-    record_revision(article, by, "予約公開" if when > now else "公開")
-    after_change(article.pk)
-    return article
-
-
-@transaction.atomic
-def unpublish(article: Article, by=None) -> Article:
-    article.status = Article.Status.DRAFT
-    article.save(update_fields=["status", "modified"])
-    record_revision(article, by, "公開取り消し")
-    after_change(article.pk)
-    return article
-
-
-@transaction.atomic
-def correct(article: Article, text: str, by=None, at: datetime | None = None) -> Correction:
-    """Add a correction (訂正): shown on the page, and the article counts as updated."""
-    when = at or timezone.now()
-    correction = Correction.objects.create(article=article, text=text.strip(), created_at=when)
-    article.updated_at = when
-    article.save(update_fields=["updated_at", "modified"])
-    record_revision(article, by, "訂正")
-    after_change(article.pk)
-    return correction
-
-
-def release_due(now: datetime | None = None) -> list[int]:
-    """Scheduled articles whose time has come become published (they are already
-    visible by query; this runs the publish flow for them)."""
-    now = now or timezone.now()
-    due = list(
-        Article.objects.filter(status=Article.Status.SCHEDULED, published_at__lte=now).values_list(
-            "pk", flat=True
-        )
+def purge_articles(article_ids: Sequence[int]) -> None:
+    """Purge every cached page the articles appear on."""
+    articles = (
+        Article.objects.select_related("section", "series", "column")
+        .prefetch_related("keywords")
+        .filter(pk__in=article_ids)
     )
-    for pk in due:
-        with transaction.atomic():
-            changed = Article.objects.filter(pk=pk, status=Article.Status.SCHEDULED).update(
-                status=Article.Status.PUBLISHED
-            )
-            if changed:
-                after_change(pk)
-    return due
+    # Paths in the default language whatever language the caller runs in.
+    with translation.override(settings.LANGUAGE_CODE):
+        paths = {path for article in articles for path in pages_of(article)}
+    purge_paths(sorted(paths))
 
 
 def purge_article(article_id: int) -> None:
-    article = (
-        Article.objects.select_related("section", "series", "column")
-        .prefetch_related("keywords")
-        .filter(pk=article_id)
-        .first()
-    )
-    if article is not None:
-        # Paths in the default language whatever language the caller runs in.
-        with translation.override(settings.LANGUAGE_CODE):
-            paths = pages_of(article)
-        purge_paths(paths)
+    purge_articles([article_id])

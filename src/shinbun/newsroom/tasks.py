@@ -1,10 +1,10 @@
 """Background work of the newsroom: thin wrappers over domain functions."""
 
+from django.dispatch import receiver
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from shinbun.newsroom import publishing
-from shinbun.newsroom.signals import article_changed as article_changed_signal
+from shinbun.newsroom import publishing, signals
 
 
 @db_task(retries=3, retry_delay=10)
@@ -12,7 +12,12 @@ def article_changed(article_id: int) -> None:
     """The publish flow: purge the pages the article appears on, then let the other
     domains (search index, recommendations) bring themselves up to date."""
     publishing.purge_article(article_id)
-    article_changed_signal.send(sender=None, article_id=article_id)
+    signals.article_changed.send(sender=None, article_id=article_id)
+
+
+@receiver(signals.article_committed, dispatch_uid="newsroom-publish-flow")
+def enqueue_publish_flow(sender, article_id: int, **kwargs) -> None:
+    article_changed(article_id)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -4,7 +4,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from shinbun.core.pagecache import purge_paths
 from shinbun.newsroom.importing import import_file
 from shinbun.newsroom.signals import articles_changed
 
@@ -36,7 +35,6 @@ class Command(BaseCommand):
                     batch = ids[start : start + BATCH]
                     articles_changed.send(sender=None, article_ids=batch)
                     bar.update(len(batch))
-            purge_paths(["/"])
             # A large import changes what the archive is about: refit the topic model of
             # こちらもおすすめ when it is due (no model yet, or the archive grew by a quarter).
             call_command("fit_topics", if_due=True, verbosity=options["verbosity"])
