@@ -96,7 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "shinbun.core.context_processors.site",
+                "shinbun.newsroom.context_processors.site",
             ],
         },
     }

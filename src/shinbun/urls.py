@@ -11,7 +11,7 @@ from shinbun.core import views as core_views
 from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.members import views as members_views
 from shinbun.members.payments.views import stripe_webhook
-from shinbun.newsroom.sitemaps import SITEMAPS
+from shinbun.newsroom.sitemaps import SITEMAPS, news_sitemap
 from shinbun.search import views as search_views
 
 handler404 = "shinbun.core.views.page_not_found"
@@ -19,7 +19,7 @@ handler500 = "shinbun.core.views.server_error"
 
 urlpatterns = [
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
-    path("sitemap-news.xml", core_views.news_sitemap, name="news_sitemap"),
+    path("sitemap-news.xml", news_sitemap, name="news_sitemap"),
     path(
         "sitemap.xml",
         cache_anonymous_page(sitemap_views.index),

@@ -70,11 +70,9 @@ def key(*parts) -> str:
 
 
 def render_variant(request, template_name: str, context: dict) -> bytes:
-    """Render without the request's context processors: no reader data but the slots."""
-    from shinbun.core.context_processors import site
-
+    """Render without the request's context processors: no reader data but the slots.
+    The caller's context holds everything the page shows around its content."""
     context = {
-        **site(request),
         **context,
         "request": request,
         "user": SlotUser(),

@@ -1,13 +1,10 @@
-from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import get_template
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from shinbun.core.pagecache import cache_anonymous_page
-from shinbun.newsroom.sitemaps import news_sitemap_articles
-from shinbun.newsroom.views import absolute_url
+from shinbun.core.links import absolute_url
 
 
 @require_safe
@@ -25,18 +22,6 @@ def robots_txt(request):
     ]
 
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
-
-
-@require_safe
-@cache_anonymous_page
-def news_sitemap(request):
-    articles = [(absolute_url(request, a.get_absolute_url()), a) for a in news_sitemap_articles()]
-    return render(
-        request,
-        "news_sitemap.xml",
-        {"articles": articles, "publication": settings.SITE_NAME},
-        content_type="application/xml; charset=utf-8",
-    )
 
 
 def page_not_found(request, exception=None):

@@ -4,7 +4,6 @@ import time
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -12,10 +11,12 @@ from django.views.decorators.http import require_safe
 
 from shinbun.core import variantcache
 from shinbun.core.compiled import CompiledQuery
+from shinbun.core.links import absolute_url
 from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.members import entitlements, gates
 from shinbun.members.services import campaign_cta
 from shinbun.newsroom.body import figure_keys
+from shinbun.newsroom.context_processors import site
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
 from shinbun.newsroom.sharing import mailto_link, share_links
 from shinbun.search.recommend import recommendations_for
@@ -223,7 +224,7 @@ def member_article(request, article_id: int):
 
     def render_page() -> bytes:
         obj = get_article_for(request, article_id)
-        context = article_page_context(request, obj, reader, decision)
+        context = {**site(request), **article_page_context(request, obj, reader, decision)}
         return variantcache.render_variant(request, "newsroom/article.html", context)
 
     return variantcache.serve(request, key, render_page)
@@ -234,11 +235,6 @@ def member_article(request, article_id: int):
 def article_print(request, article_id: int):
     obj = get_article_for(request, article_id)
     return render(request, "newsroom/article_print.html", article_context(request, obj))
-
-
-def absolute_url(request, path: str) -> str:
-    base = settings.BASE_URL or f"{request.scheme}://{request.get_host()}"
-    return base + path
 
 
 def news_article_json_ld(request, article: Article, context: dict) -> dict:
@@ -274,11 +270,3 @@ def news_article_json_ld(request, article: Article, context: dict) -> dict:
             "cssSelector": ".paywalled",
         }
     return data
-
-
-def navigation_sections():
-    sections = cache.get("nav:sections")
-    if sections is None:
-        sections = list(Section.objects.values("slug", "name"))
-        cache.set("nav:sections", sections, 300)
-    return sections
