@@ -4,6 +4,7 @@ from datetime import datetime
 
 import pytest
 
+from shinbun.newsroom.models import Article
 from tests.conftest import BODY_MARKER
 
 SUMMARY_FIELDS = {"id", "url", "headline", "access", "section", "published_at"}
@@ -36,8 +37,8 @@ def test_sections(visitor, make):
 
 def test_article_list_shape(visitor, catalogue):
     data = visitor.get("/api/v1/articles").json()
-    assert set(data) == {"count", "items"}
-    assert data["count"] == 3  # the draft is not listed
+    assert set(data) == {"items", "next"}  # no count: the list is walked, never counted
+    assert data["next"] is None  # the draft is not listed; three fit one page
     newest_first = [catalogue["series"].pk, catalogue["column"].pk, catalogue["plain"].pk]
     assert [item["id"] for item in data["items"]] == newest_first
     item = data["items"][0]
@@ -62,18 +63,47 @@ def test_article_list_shape(visitor, catalogue):
         ({"section": "<script>alert(1)</script>"}, []),
         ({"keyword": "なし"}, []),
         ({"limit": "1"}, ["series"]),
-        ({"limit": "2", "offset": "1"}, ["column", "plain"]),
-        ({"offset": "3"}, []),
-        ({"offset": "100000"}, []),
+        ({"limit": "2"}, ["series", "column"]),
     ],
 )
-def test_article_list_filters_and_paging(visitor, catalogue, query, expected):
+def test_article_list_filters(visitor, catalogue, query, expected):
     response = visitor.get("/api/v1/articles", query)
     assert response.status_code == 200
     data = response.json()
     assert [item["id"] for item in data["items"]] == [catalogue[name].pk for name in expected]
-    unpaged = {k: v for k, v in query.items() if k not in ("limit", "offset")}
-    assert data["count"] == visitor.get("/api/v1/articles", unpaged).json()["count"]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 7])
+def test_article_list_walks_by_cursor_to_its_end(visitor, make, limit):
+    moment = make.article().published_at
+    for _ in range(5):  # articles sharing one time are told apart by id
+        make.article(published_at=moment)
+    make.article(status="draft")
+    expected = list(
+        Article.objects.published().order_by("-published_at", "-id").values_list("pk", flat=True)
+    )
+    seen, query, pages = [], {"limit": limit}, 0
+    while True:
+        data = visitor.get("/api/v1/articles", query).json()
+        pages += 1
+        seen += [item["id"] for item in data["items"]]
+        if data["next"] is None:
+            break
+        query = {"limit": limit, "before": data["next"]}
+    assert seen == expected
+    assert pages == -(-len(expected) // limit)
+
+
+def test_a_cursor_past_the_end_is_an_empty_page(visitor, catalogue):
+    data = visitor.get("/api/v1/articles", {"before": "1-1"}).json()
+    assert data == {"items": [], "next": None}
+
+
+@pytest.mark.parametrize("cursor", ["abc", "", "1.5-2", "-1-2", "9" * 18 + "-1", f"1-{2**63}"])
+def test_bad_cursor_is_a_japanese_400(visitor, catalogue, cursor):
+    response = visitor.get("/api/v1/articles", {"before": cursor})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "ページの指定(カーソル)が正しくありません。"}
 
 
 def test_article_detail(visitor, catalogue):
@@ -111,9 +141,10 @@ def test_paid_detail_is_lead_only_for_a_visitor(visitor, catalogue):
         "/api/v1/articles?limit=101",
         "/api/v1/articles?limit=-5",
         "/api/v1/articles?limit=abc",
-        "/api/v1/articles?offset=-1",
-        "/api/v1/articles?offset=abc",
-        f"/api/v1/articles?offset={10**30}",
+        "/api/v1/articles?before=" + "9" * 500,
+        "/api/v1/articles?before=abc",
+        f"/api/v1/search?q=a&offset={10**30}",
+        "/api/v1/search?q=a&offset=10001",
         f"/api/v1/articles?limit={10**30}",
         "/api/v1/articles?section=" + "x" * 500,
         "/api/v1/articles/abc",
@@ -149,5 +180,10 @@ def test_openapi_document(visitor, db):
     assert {"/api/v1/sections", "/api/v1/articles", "/api/v1/articles/{article_id}"} <= set(
         spec["paths"]
     )
-    params = {p["name"] for p in spec["paths"]["/api/v1/articles"]["get"]["parameters"]}
-    assert {"section", "series", "column", "keyword", "limit", "offset"} <= params
+    params = {p["name"]: p for p in spec["paths"]["/api/v1/articles"]["get"]["parameters"]}
+    assert {"section", "series", "column", "keyword", "limit", "before"} <= set(params)
+    assert "offset" not in params
+    assert "next" in params["before"]["description"]
+    assert "1〜100" in params["limit"]["description"]
+    search = {p["name"]: p for p in spec["paths"]["/api/v1/search"]["get"]["parameters"]}
+    assert "10,000" in search["offset"]["description"]

@@ -61,6 +61,18 @@ def topic_pages(make):
     }, articles
 
 
+def walk(client, path, parse_html, query="", rel="next") -> list[list[str]]:
+    """The pages of the listing at `path`, following its 次へ (or 前へ) links to the end."""
+    pages = []
+    while query is not None and len(pages) < 50:
+        response = client.get(path + query)
+        assert response.status_code == 200, query
+        pages.append(article_links(response, parse_html))
+        links = parse_html(response).all("a", rel=rel)
+        query = links[0]["href"] if links else None
+    return pages
+
+
 @pytest.mark.parametrize("kind", ["section", "series", "column", "keyword"])
 def test_topic_page_pagination(visitor, topic_pages, kind, parse_html, settings):
     settings.PAGE_SIZE = 20
@@ -73,28 +85,100 @@ def test_topic_page_pagination(visitor, topic_pages, kind, parse_html, settings)
     assert first.status_code == 200
     assert parse_html(first).one("h1")["text"] == obj.name
     assert article_links(first, parse_html) == expected[:20]
-    assert parse_html(first).one("a", rel="next")["href"] == "?page=2"
     assert not parse_html(first).all("a", rel="prev")
+    older = parse_html(first).one("a", rel="next")["href"]
+    assert older.startswith("?before=")
 
-    second = visitor.get(url, {"page": "2"})
+    second = visitor.get(url + older)
     assert second.status_code == 200
     assert article_links(second, parse_html) == expected[20:]
-    assert parse_html(second).one("a", rel="prev")["href"] == "?page=1"
     assert not parse_html(second).all("a", rel="next")
     assert "ほかの記事" not in first.text + second.text
+    # 前へ leads back to the newest page, full.
+    newer = parse_html(second).one("a", rel="prev")["href"]
+    assert newer.startswith("?after=")
+    assert article_links(visitor.get(url + newer), parse_html) == expected[:20]
 
-    for bad in ("3", "0", "-1", "abc", "1.5", "", " 1", "１", str(10**9), "9" * 400, "2e3"):
-        response = visitor.get(url, {"page": bad})
-        assert response.status_code == 404, bad
-        assert NOT_FOUND in response.text
+
+def test_keyset_walk_has_no_duplicates_or_gaps(visitor, make, parse_html, settings):
+    """Articles sharing a publication time are told apart by id, in both directions."""
+    settings.PAGE_SIZE = 4
+    section = make.section(slug="ties")
+    moment = make.article(section=section).published_at
+    articles = [make.article(section=section, published_at=moment) for _ in range(9)]
+    articles += [make.article(section=section) for _ in range(4)]
+    newest_first = Article.objects.filter(section=section).order_by("-published_at", "-id")
+    expected = [a.get_absolute_url() for a in newest_first]
+    forward = walk(visitor, "/sections/ties/", parse_html)
+    assert [len(page) for page in forward] == [4, 4, 4, 2]
+    assert [url for page in forward for url in page] == expected
+    # From the last page back to the first by 前へ.
+    last = parse_html(visitor.get("/sections/ties/")).one("a", rel="next")["href"]
+    for _ in range(2):
+        last = parse_html(visitor.get("/sections/ties/" + last)).one("a", rel="next")["href"]
+    backward = walk(visitor, "/sections/ties/", parse_html, query=last, rel="prev")
+    assert [url for page in reversed(backward) for url in page] == expected
 
 
-def test_empty_section_has_one_page(visitor, make):
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"before": "abc"},
+        {"before": ""},
+        {"before": "1.5-2"},
+        {"before": "-1-2"},
+        {"before": "１２-３"},
+        {"before": "9" * 400},
+        {"before": "9" * 18 + "-1"},  # beyond the year 9999
+        {"before": f"1-{2**63}"},
+        {"before": "1-1"},  # a cursor before every article: nothing older
+        {"before": ["1744329600000000-1", "1744329600000000-2"]},
+        {"before": "1744329600000000-1", "after": "1744329600000000-1"},
+        {"after": "abc"},
+        {"page": "2"},
+    ],
+)
+def test_bad_cursors_are_a_japanese_404(visitor, topic_pages, query):
+    response = visitor.get("/sections/economy/", query)
+    if "page" in query:  # not a parameter of listings: ignored, the first page
+        assert response.status_code == 200
+        return
+    assert response.status_code == 404, query
+    assert NOT_FOUND in response.text
+    assert "カーソル" in response.text or "この先に記事はありません" in response.text
+
+
+def test_cursor_pages_are_cached_for_anonymous_readers(visitor, topic_pages, parse_html, settings):
+    settings.PAGE_SIZE = 20
+    older = parse_html(visitor.get("/sections/economy/")).one("a", rel="next")["href"]
+    first = visitor.get("/sections/economy/" + older)
+    assert first.status_code == 200 and first["Cache-Control"].startswith("public")
+    again = visitor.get("/sections/economy/" + older, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+
+
+def test_listing_query_count_does_not_grow_with_depth(
+    visitor, make, parse_html, settings, django_assert_max_num_queries
+):
+    settings.PAGE_SIZE = 2
+    settings.PAGE_CACHE_SECONDS = 0
+    section = make.section(slug="deep")
+    for _ in range(9):
+        make.article(section=section)
+    url = "/sections/deep/"
+    for _ in range(4):
+        with django_assert_max_num_queries(4):
+            response = visitor.get(url)
+        url = "/sections/deep/" + parse_html(response).one("a", rel="next")["href"]
+
+
+def test_empty_section_has_one_page(visitor, make, parse_html):
     section = make.section()
     response = visitor.get(section.get_absolute_url())
     assert response.status_code == 200
     assert "記事はまだありません。" in response.text
-    assert visitor.get(section.get_absolute_url(), {"page": "2"}).status_code == 404
+    assert not parse_html(response).all("nav", class_="pager")
+    assert visitor.get(section.get_absolute_url(), {"before": "1-1"}).status_code == 404
 
 
 def test_section_page_links_its_feeds(visitor, make, parse_html):

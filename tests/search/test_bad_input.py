@@ -11,6 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from shinbun.core.pagination import BAD_PAGE
 from shinbun.search import backends, services
 
 SYNTAX = [
@@ -128,6 +129,9 @@ def archive(make, index):
 
 def check_page(client, q, **extra):
     response = client.get("/search/", {"q": q, **extra})
+    if response.status_code == 404 and "page" in extra:  # not a page number in 1..100
+        assert BAD_PAGE in response.text
+        return
     assert response.status_code == 200, (q, extra)
 
 
@@ -208,7 +212,8 @@ def test_only_stop_words_and_nothing_to_search(visitor, archive):
     ["q=%ff%fe", "q=%e6%9d%b1%e4", "q=%c0%af&sort=%ff", "q=%ed%a0%80", "q=東京&page=%ff", "q=%"],
 )
 def test_invalid_utf8_in_the_url(visitor, archive, query_string):
-    assert visitor.get(f"/search/?{query_string}").status_code == 200
+    expected = 404 if "page=" in query_string else 200  # a page number that is not one
+    assert visitor.get(f"/search/?{query_string}").status_code == expected
     response = visitor.get(f"/api/v1/search?{query_string}")
     assert response.status_code in {200, 422}
     assert "items" in response.json() or "detail" in response.json()

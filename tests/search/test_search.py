@@ -281,9 +281,11 @@ def test_page_count_and_pagination(visitor, many, settings, parse_html, page_ids
     last = parse_html(visitor.get("/search/", {"q": "選挙", "page": 3}))
     assert last.all("a", rel="next") == []
     assert "page=2" in last.one("a", rel="prev")["href"]
-    # A nonsense page number is the first page.
-    assert page_ids(visitor, q="選挙", page="二") == many[:3]
-    assert page_ids(visitor, q="選挙", page="-1") == many[:3]
+    # A page number that is not one, or beyond the bound, is a Japanese 404.
+    for bad in ("二", "-1", "0", "101", "1.5", "", "9" * 400):
+        response = visitor.get("/search/", {"q": "選挙", "page": bad})
+        assert response.status_code == 404, bad
+        assert "ページ番号は1から100までの数字で指定してください。" in response.text
 
 
 def test_pager_keeps_the_query_and_filters(visitor, many, settings, parse_html):

@@ -7,12 +7,20 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Query, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from pydantic import Field
 
 from shinbun.api.auth import api_reader
 from shinbun.api.members import router as members_router
+from shinbun.core.pagination import (
+    CURSOR_HELP,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    BadPage,
+    Cursor,
+    keyset_page,
+)
 from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Section
 from shinbun.search import services as search_services
@@ -31,7 +39,7 @@ api = NinjaAPI(
     description="記事・セクションを JSON で返します。全文は読む権利のある読者にだけ返します。",
 )
 
-MAX_LIMIT = 100
+LIMIT_HELP = f"1ページの件数(1〜{MAX_LIMIT})。"
 NO_CREDENTIALS = "ログインするか、アクセストークンを送ってください。"
 
 
@@ -80,8 +88,10 @@ class ArticleSummary(Schema):
 
 
 class ArticleList(Schema):
-    count: int
     items: list[ArticleSummary]
+    next: str | None = Field(
+        description="次のページ(より古い記事)を取るときに before に渡す値。最後のページでは null。"
+    )
 
 
 class BodyBlock(Schema):
@@ -107,8 +117,8 @@ class ArticleFilters(Schema):
     series: str | None = Field(None, max_length=100)
     column: str | None = Field(None, max_length=100)
     keyword: str | None = Field(None, max_length=100)
-    limit: int = Field(20, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=100_000)
+    limit: int = Field(20, ge=1, le=MAX_LIMIT, description=LIMIT_HELP)
+    before: str | None = Field(None, max_length=40, description=CURSOR_HELP)
 
 
 def summary(request, article: Article) -> dict:
@@ -147,8 +157,13 @@ class SearchParams(Schema):
     keyword: str | None = Field(None, max_length=100)
     date_from: date | None = Field(None, alias="from")
     date_to: date | None = Field(None, alias="to")
-    limit: int = Field(20, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=search_services.MAX_OFFSET)
+    limit: int = Field(20, ge=1, le=MAX_LIMIT, description=LIMIT_HELP)
+    offset: int = Field(
+        0,
+        ge=0,
+        le=MAX_OFFSET,
+        description=f"先頭から飛ばす件数(0〜{MAX_OFFSET:,})。検索結果は offset で送ります。",
+    )
 
 
 @api.get("/search", response=SearchOut, summary="記事検索")
@@ -184,7 +199,12 @@ def list_sections(request):
     return {"count": len(items), "items": items}
 
 
-@api.get("/articles", response=ArticleList, summary="記事一覧(新しい順)")
+@api.get(
+    "/articles",
+    response=ArticleList,
+    summary="記事一覧(新しい順)",
+    description="新しい順に limit 件。続きは応答の next を before に渡して取ります。",
+)
 def list_articles(request, filters: Query[ArticleFilters]):
     queryset = Article.objects.published().select_related("section")
     for field, lookup in (
@@ -196,9 +216,15 @@ def list_articles(request, filters: Query[ArticleFilters]):
         value = getattr(filters, field)
         if value is not None:
             queryset = queryset.filter(**{lookup: value})
-    count = queryset.count()
-    page = queryset[filters.offset : filters.offset + filters.limit]
-    return {"count": count, "items": [summary(request, a) for a in page]}
+    try:
+        before = Cursor.parse(filters.before) if filters.before is not None else None
+    except BadPage as error:
+        raise HttpError(400, str(error)) from None
+    page = keyset_page(queryset, filters.limit, before=before)
+    return {
+        "items": [summary(request, a) for a in page.items],
+        "next": str(page.next) if page.next else None,
+    }
 
 
 @api.get("/articles/{article_id}", response=ArticleDetail, summary="記事")

@@ -17,7 +17,9 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
-CACHEABLE_PARAMS = {"page"}
+from shinbun.core.pagination import CURSOR_PARAMS
+
+CACHEABLE_PARAMS = set(CURSOR_PARAMS)
 
 
 def _key(path: str, language: str) -> str:

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from shinbun.core.links import absolute_url
+from shinbun.core.pagination import BadPage
 
 
 @require_safe
@@ -25,7 +26,8 @@ def robots_txt(request):
 
 
 def page_not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    message = str(exception) if isinstance(exception, BadPage) else ""
+    return render(request, "404.html", {"message": message}, status=404)
 
 
 def server_error(request):

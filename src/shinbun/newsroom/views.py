@@ -13,6 +13,7 @@ from shinbun.core import variantcache
 from shinbun.core.compiled import CompiledQuery
 from shinbun.core.links import absolute_url
 from shinbun.core.pagecache import cache_anonymous_page
+from shinbun.core.pagination import keyset_page_for
 from shinbun.members import entitlements, gates
 from shinbun.members.services import campaign_cta
 from shinbun.newsroom.body import figure_keys
@@ -21,34 +22,7 @@ from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, S
 from shinbun.newsroom.sharing import mailto_link, share_links
 from shinbun.search.recommend import recommendations_for
 
-MAX_PAGE = 500
 HOME_SECTION_ITEMS = 5
-
-
-def parse_page(request) -> int:
-    """?page=N for N in 1..MAX_PAGE; anything else is a 404, never a 500."""
-    raw = request.GET.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 4:
-        raise Http404("bad page")
-    page = int(raw)
-    if not 1 <= page <= MAX_PAGE:
-        raise Http404("bad page")
-    return page
-
-
-def paginate(request, queryset) -> dict:
-    """Offset pages without a COUNT: one extra row tells whether a next page exists."""
-    page = parse_page(request)
-    size = settings.PAGE_SIZE
-    rows = list(queryset[(page - 1) * size : page * size + 1])
-    if page > 1 and not rows:
-        raise Http404("no such page")
-    return {
-        "articles": rows[:size],
-        "page": page,
-        "previous_page": page - 1 if page > 1 else None,
-        "next_page": page + 1 if len(rows) > size else None,
-    }
 
 
 def visible_articles():
@@ -75,7 +49,8 @@ def home(request):
 
 
 def _listing(request, kind: str, obj, queryset):
-    context = {"kind": kind, "object": obj, **paginate(request, queryset)}
+    page = keyset_page_for(request, queryset, settings.PAGE_SIZE)
+    context = {"kind": kind, "object": obj, "articles": page.items, "page": page}
     return render(request, "newsroom/listing.html", context)
 
 

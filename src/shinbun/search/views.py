@@ -4,11 +4,10 @@ from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from shinbun.core import pagination
 from shinbun.members import entitlements
 from shinbun.newsroom.models import Section
 from shinbun.search import services
-
-MAX_PAGE = 100
 
 
 def parse_date(value: str | None) -> date | None:
@@ -39,9 +38,7 @@ def search_page(request):
     sort = request.GET.get("sort", "newest")
     if sort not in services.SORTS:
         sort = "newest"
-    page_raw = request.GET.get("page", "1")
-    page_number = int(page_raw) if page_raw.isascii() and page_raw.isdigit() else 1
-    page_number = min(max(page_number, 1), MAX_PAGE)
+    page_number = pagination.page_number(request.GET.get("page"))
     size = settings.PAGE_SIZE
     result = None
     if raw.strip():
@@ -53,7 +50,9 @@ def search_page(request):
             offset=(page_number - 1) * size,
             reader=entitlements.reader_for(request.user),
         )
-    has_next = bool(result and page_number * size < result.count and page_number < MAX_PAGE)
+    has_next = bool(
+        result and page_number * size < result.count and page_number < pagination.MAX_PAGES
+    )
     params = request.GET.copy()
     params.pop("page", None)
     response = render(
