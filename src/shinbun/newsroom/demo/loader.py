@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from shinbun.core.timefmt import JST
 from shinbun.members.demo import load_plans, make_paid
+from shinbun.newsroom import publishing
 from shinbun.newsroom.models import (
     Article,
     Column,
@@ -23,7 +24,6 @@ from shinbun.newsroom.models import (
     Section,
     Series,
 )
-from shinbun.newsroom.publishing import record_revision
 from shinbun.newsroom.signals import articles_changed
 
 CONTENT = Path(__file__).with_name("content.json")
@@ -105,14 +105,22 @@ def load_content(now: datetime | None = None) -> dict:
                 published_at=published,
                 updated_at=published + timedelta(minutes=updated) if updated else None,
             )
-            article.save()
+            corrections = [
+                Correction(
+                    text=correction["text"],
+                    created_at=published + timedelta(minutes=correction.get("minutes_after", 60)),
+                )
+                for correction in item.get("corrections", [])
+            ]
+            for correction in corrections:
+                article.updated_at = max(
+                    article.updated_at or correction.created_at, correction.created_at
+                )
+            publishing.save_imported([article], note="デモデータ")
             article.keywords.set([keywords[slug] for slug in item.get("keywords", [])])
-            for correction in item.get("corrections", []):
-                when = published + timedelta(minutes=correction.get("minutes_after", 60))
-                Correction.objects.create(article=article, text=correction["text"], created_at=when)
-                article.updated_at = max(article.updated_at or when, when)
-                article.save(update_fields=["updated_at"])
-            record_revision(article, None, "デモデータ")
+            for correction in corrections:
+                correction.article = article
+            Correction.objects.bulk_create(corrections)
             created[item["slug"]] = (article, item.get("related", []))
             counts["articles"] += 1
         by_slug = {
