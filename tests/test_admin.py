@@ -169,6 +169,38 @@ def test_unpublish_action(editor_client, visitor, make, django_capture_on_commit
     article.refresh_from_db()
     assert article.status == Article.Status.DRAFT
     assert visitor.get(article.get_absolute_url()).status_code == 404
+    assert list(article.revisions.values_list("note", flat=True)) == ["公開取り消し"]
+
+
+def test_removing_a_correction_in_the_admin_is_one_edit(
+    editor_client, editor, make, django_capture_on_commit_callbacks
+):
+    article = make.article()
+    correction = Correction.objects.create(article=article, text="取り消す訂正")
+    form = article_form(
+        article.section,
+        make.keyword(),
+        headline="見出しも直した",
+        status="published",
+        published_at_0="2025-04-11",
+        published_at_1="10:00:00",
+        **management("corrections", total=1, initial=1),
+        **{
+            "corrections-0-id": str(correction.pk),
+            "corrections-0-article": str(article.pk),
+            "corrections-0-created_at_0": "2025-04-11",
+            "corrections-0-created_at_1": "11:00:00",
+            "corrections-0-text": "取り消す訂正",
+            "corrections-0-DELETE": "on",
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(f"/admin/newsroom/article/{article.pk}/change/", form)
+    assert response.status_code == 302
+    assert not Correction.objects.filter(article=article).exists()
+    revision = ArticleRevision.objects.get(article=article)
+    assert (revision.note, revision.author) == ("編集", editor)
+    assert revision.snapshot["headline"] == "見出しも直した"
 
 
 def test_admin_pages_render(editor_client, make):
