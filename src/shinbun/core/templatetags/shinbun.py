@@ -29,5 +29,5 @@ def json_ld(data) -> str:
 
 @register.filter
 def chart_svg(figure) -> str:
-    # Drawn by shinbun.newsroom.charts from numbers and escaped labels only.
+    # Drawn by the newsroom's chart renderer from numbers and escaped labels only.
     return mark_safe(figure.svg())  # noqa: S308
