@@ -3,7 +3,9 @@
 from types import SimpleNamespace
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -18,6 +20,16 @@ class AccountAdapter(DefaultAccountAdapter):
         domain = request.get_host() if request is not None else settings.BASE_URL
         context.setdefault("current_site", SimpleNamespace(name=settings.SITE_NAME, domain=domain))
         super().send_mail(template_prefix, email, context)
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Sign-up with a registered address creates nothing, so it would answer before a
+        new address's password is hashed; hashing the submitted password the same way
+        keeps the answer's timing from telling whether the address has an account."""
+        request = context.request
+        password = request.POST.get("password1") if request is not None else None
+        if password:
+            make_password(password)
+        super().send_account_already_exists_mail(email)
 
     def is_safe_url(self, url: str | None) -> bool:
         """`next=` stays on this site: a path on the host the request came to."""
