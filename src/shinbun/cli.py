@@ -79,6 +79,21 @@ def serve(args) -> int:
         f"{args.host}:{args.port}",
         "--workers",
         str(args.workers),
+        # A client that sends its request slowly holds one thread, not a whole process;
+        # a connection that has sent nothing waits in the worker's poller, not in a thread.
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(args.threads),
+        # A worker that stops answering its arbiter for 30 s is replaced; idle kept-alive
+        # connections close after 5 s.
+        "--timeout",
+        "30",
+        "--graceful-timeout",
+        "20",
+        "--keep-alive",
+        "5",
+        # gunicorn otherwise opens a control socket under ~/.gunicorn.
         "--no-control-socket",
         "--access-logfile",
         "-" if args.access_log else "/dev/null",
@@ -121,6 +136,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--host", default=os.environ.get("SHINBUN_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("SHINBUN_PORT", "8000")))
     p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("SHINBUN_THREADS", "8")),
+        help="threads per worker process (SHINBUN_THREADS, 8)",
+    )
     p.add_argument("--access-log", action="store_true")
     p.set_defaults(func=serve)
 
