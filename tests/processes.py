@@ -17,10 +17,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def environment(data: Path, **extra: str) -> dict:
-    """The test settings on SQLite in `data`, whatever database the suite itself uses."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(SHINBUN_TESTING="true", SHINBUN_DATA_DIR=str(data), **extra)
+def environment(data: Path, *, testing: bool = True) -> dict:
+    """SQLite in `data`, whatever database the suite itself uses; the test settings, or
+    (testing=False) what `shinbun demo` runs with."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SHINBUN_TESTING", "SHINBUN_TEST_DB_NAME"}
+    }
+    env["SHINBUN_DATA_DIR"] = str(data)
+    if testing:
+        env["SHINBUN_TESTING"] = "true"
     src = str(Path(__file__).resolve().parent.parent / "src")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
     return env

@@ -2,11 +2,10 @@
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from shinbun.supervisor import Child, supervise
 
 
 def _setup_django() -> None:
@@ -43,30 +42,8 @@ def demo(args) -> int:
         flush=True,
     )
     exe = [sys.executable, "-m", "shinbun"]
-    worker = subprocess.Popen([*exe, "worker"], env=env)
-    server = subprocess.Popen(
-        [*exe, "serve", "--host", args.host, "--port", str(args.port), "--workers", "2"], env=env
-    )
-    children = [server, worker]
-
-    def stop(*_):
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    try:
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-    finally:
-        stop()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-    return server.returncode or 0
+    serve_command = [*exe, "serve", "--host", args.host, "--port", str(args.port), "--workers", "2"]
+    return supervise([Child("server", serve_command), Child("worker", [*exe, "worker"])], env)
 
 
 def serve(args) -> int:
