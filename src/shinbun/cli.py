@@ -1,8 +1,9 @@
-"""The `shinbun` command: demo, serve, worker, manage."""
+"""The `shinbun` command: demo, serve, worker, import, backup, restore, export, manage."""
 
 import argparse
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from shinbun.supervisor import Child, supervise
@@ -86,6 +87,69 @@ def import_articles(args) -> int:
     return 0
 
 
+def _timestamp() -> datetime:
+    from django.utils import timezone
+
+    from shinbun.core.timefmt import to_jst
+
+    return to_jst(timezone.now())
+
+
+def backup(args) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
+    from django.db import connections
+
+    from shinbun.core import backup as backups
+
+    database = connections["default"].settings_dict
+    try:
+        out = Path(args.out) if args.out else backups.default_name(database, _timestamp())
+        written = backups.backup(database, out)
+    except backups.BackupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"バックアップを書き出しました: {written}")
+    return 0
+
+
+def restore(args) -> int:
+    if args.data:
+        _demo_environment(args.data)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
+    from django.conf import settings
+    from django.db import connections
+
+    from shinbun.core import backup as backups
+
+    connection = connections["default"]
+    try:
+        place = backups.restore(
+            Path(args.file),
+            connection.settings_dict,
+            settings.DATA_DIR,
+            table_names=connection.introspection.table_names,
+        )
+    except backups.BackupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"復元しました: {place}")
+    return 0
+
+
+def export(args) -> int:
+    _setup_django()
+    from shinbun.members.exporting import export_members
+    from shinbun.newsroom.exporting import export_editorial
+
+    out = Path(args.out or f"shinbun-export-{_timestamp():%Y%m%d-%H%M%S}")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        print(f"{out} は空のフォルダではありません。別の名前を指定してください。", file=sys.stderr)
+        return 1
+    for name, count in {**export_editorial(out), **export_members(out)}.items():
+        print(f"{out / name}: {count}件")
+    return 0
+
+
 def worker(args) -> int:
     _manage("run_huey")
     return 0
@@ -135,6 +199,19 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("reindex", help="rebuild the search index (resumable)")
     p.add_argument("--restart", action="store_true")
     p.set_defaults(func=lambda a: _manage("reindex", restart=a.restart))
+
+    p = commands.add_parser("backup", help="a consistent copy of the live database")
+    p.add_argument("--out", help="file to write (default: shinbun-<time>.sqlite3|.pgdump)")
+    p.set_defaults(func=backup)
+
+    p = commands.add_parser("restore", help="restore a backup into an empty data folder")
+    p.add_argument("file")
+    p.add_argument("--data", help="data folder (as for `shinbun demo`); default: configured DB")
+    p.set_defaults(func=restore)
+
+    p = commands.add_parser("export", help="articles as JSON lines, members as CSV")
+    p.add_argument("--out", help="folder to write (default: shinbun-export-<time>)")
+    p.set_defaults(func=export)
 
     p = commands.add_parser("manage", help="Django management commands", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
