@@ -95,6 +95,18 @@ def _timestamp() -> datetime:
     return to_jst(timezone.now())
 
 
+def _refusable(run) -> int:
+    """Run a backup or restore step: a refusal is its message and exit status 1."""
+    from shinbun.core.backup import BackupError
+
+    try:
+        print(run())
+    except BackupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
 def backup(args) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
     from django.db import connections
@@ -102,14 +114,12 @@ def backup(args) -> int:
     from shinbun.core import backup as backups
 
     database = connections["default"].settings_dict
-    try:
+
+    def run() -> str:
         out = Path(args.out) if args.out else backups.default_name(database, _timestamp())
-        written = backups.backup(database, out)
-    except backups.BackupError as error:
-        print(error, file=sys.stderr)
-        return 1
-    print(f"バックアップを書き出しました: {written}")
-    return 0
+        return f"バックアップを書き出しました: {backups.backup(database, out)}"
+
+    return _refusable(run)
 
 
 def restore(args) -> int:
@@ -122,18 +132,17 @@ def restore(args) -> int:
     from shinbun.core import backup as backups
 
     connection = connections["default"]
-    try:
+
+    def run() -> str:
         place = backups.restore(
             Path(args.file),
             connection.settings_dict,
             settings.DATA_DIR,
             table_names=connection.introspection.table_names,
         )
-    except backups.BackupError as error:
-        print(error, file=sys.stderr)
-        return 1
-    print(f"復元しました: {place}")
-    return 0
+        return f"復元しました: {place}"
+
+    return _refusable(run)
 
 
 def export(args) -> int:

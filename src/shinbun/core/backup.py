@@ -89,22 +89,27 @@ def backup(database: dict, out: Path) -> Path:
     return out
 
 
+def _sqlite_copy(source: sqlite3.Connection, target: Path, journal_mode: str) -> None:
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+        copy.execute(f"PRAGMA journal_mode={journal_mode}")
+    finally:
+        copy.close()
+
+
 def _sqlite_backup(name: Path, out: Path) -> None:
     if not name.is_file():
         raise BackupError(f"データベース {name} がありません。")
     source = sqlite3.connect(name, timeout=30)
-    target = sqlite3.connect(out)
     try:
-        source.backup(target)
-        # One self-contained file: no -wal beside it.
-        target.execute("PRAGMA journal_mode=DELETE")
+        _sqlite_copy(source, out, "DELETE")  # one self-contained file, no -wal beside it
     finally:
-        target.close()
         source.close()
 
 
 def kind_of(path: Path) -> str:
-    """ "sqlite" or "postgresql", from the file's first bytes."""
+    """Which engine made the backup, "sqlite" or "postgresql", from its first bytes."""
     try:
         with Path(path).open("rb") as file:
             head = file.read(len(SQLITE_HEADER))
@@ -160,12 +165,7 @@ def _sqlite_restore(path: Path, target: Path) -> None:
     try:
         if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise BackupError(f"{path} は壊れています(integrity_check)。")
-        copy = sqlite3.connect(target)
-        try:
-            source.backup(copy)
-            copy.execute("PRAGMA journal_mode=WAL")
-        finally:
-            copy.close()
+        _sqlite_copy(source, target, "WAL")
     except sqlite3.DatabaseError as error:
         target.unlink(missing_ok=True)
         raise BackupError(f"{path} を復元できません: {error}") from None
