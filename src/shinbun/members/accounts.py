@@ -5,7 +5,6 @@ from types import SimpleNamespace
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
-from allauth.core import context
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -31,15 +30,14 @@ class AccountAdapter(DefaultAccountAdapter):
         context.setdefault("current_site", SimpleNamespace(name=settings.SITE_NAME, domain=domain))
         super().send_mail(template_prefix, email, context)
 
-    def send_account_already_exists_mail(self, email: str) -> None:
-        """Sign-up with a registered address creates nothing, so it would answer before a
-        new address's password is hashed; hashing the submitted password the same way
-        keeps the answer's timing from telling whether the address has an account."""
-        request = context.request
-        password = request.POST.get("password1") if request is not None else None
-        if password:
-            make_password(password)
-        super().send_account_already_exists_mail(email)
+    def respond_email_verification_sent(self, request, user):
+        """A sign-up with a registered address creates nothing (user is None here), so it
+        would answer before a new address's password is hashed; hashing the submitted
+        password as well keeps the answer's timing from telling whether the address has
+        an account. This runs whether or not the e-mail itself was rate-limited."""
+        if user is None and request.POST.get("password1"):
+            make_password(request.POST["password1"])
+        return super().respond_email_verification_sent(request, user)
 
     def is_safe_url(self, url: str | None) -> bool:
         """`next=` stays on this site: a path on the host the request came to."""
