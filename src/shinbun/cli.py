@@ -1,12 +1,12 @@
-"""The `shinbun` command: demo, serve, worker, manage."""
+"""The `shinbun` command: demo, serve, worker, import, backup, restore, export, manage."""
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
-import time
+from datetime import datetime
 from pathlib import Path
+
+from shinbun.supervisor import Child, supervise
 
 
 def _setup_django() -> None:
@@ -43,30 +43,8 @@ def demo(args) -> int:
         flush=True,
     )
     exe = [sys.executable, "-m", "shinbun"]
-    worker = subprocess.Popen([*exe, "worker"], env=env)
-    server = subprocess.Popen(
-        [*exe, "serve", "--host", args.host, "--port", str(args.port), "--workers", "2"], env=env
-    )
-    children = [server, worker]
-
-    def stop(*_):
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    try:
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-    finally:
-        stop()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-    return server.returncode or 0
+    serve_command = [*exe, "serve", "--host", args.host, "--port", str(args.port), "--workers", "2"]
+    return supervise([Child("server", serve_command), Child("worker", [*exe, "worker"])], env)
 
 
 def serve(args) -> int:
@@ -79,6 +57,21 @@ def serve(args) -> int:
         f"{args.host}:{args.port}",
         "--workers",
         str(args.workers),
+        # A client that sends its request slowly holds one thread, not a whole process;
+        # a connection that has sent nothing waits in the worker's poller, not in a thread.
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(args.threads),
+        # A worker that stops answering its arbiter for 30 s is replaced; idle kept-alive
+        # connections close after 5 s.
+        "--timeout",
+        "30",
+        "--graceful-timeout",
+        "20",
+        "--keep-alive",
+        "5",
+        # gunicorn otherwise opens a control socket under ~/.gunicorn.
         "--no-control-socket",
         "--access-logfile",
         "-" if args.access_log else "/dev/null",
@@ -91,6 +84,78 @@ def import_articles(args) -> int:
         _demo_environment(args.data)
         _manage("migrate", "--noinput", verbosity=0)
     _manage("import_articles", args.file)
+    return 0
+
+
+def _timestamp() -> datetime:
+    from django.utils import timezone
+
+    from shinbun.core.timefmt import to_jst
+
+    return to_jst(timezone.now())
+
+
+def _refusable(run) -> int:
+    """Run a backup or restore step: a refusal is its message and exit status 1."""
+    from shinbun.core.backup import BackupError
+
+    try:
+        print(run())
+    except BackupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+def backup(args) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
+    from django.db import connections
+
+    from shinbun.core import backup as backups
+
+    database = connections["default"].settings_dict
+
+    def run() -> str:
+        out = Path(args.out) if args.out else backups.default_name(database, _timestamp())
+        return f"バックアップを書き出しました: {backups.backup(database, out)}"
+
+    return _refusable(run)
+
+
+def restore(args) -> int:
+    if args.data:
+        _demo_environment(args.data)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
+    from django.conf import settings
+    from django.db import connections
+
+    from shinbun.core import backup as backups
+
+    connection = connections["default"]
+
+    def run() -> str:
+        place = backups.restore(
+            Path(args.file),
+            connection.settings_dict,
+            settings.DATA_DIR,
+            table_names=connection.introspection.table_names,
+        )
+        return f"復元しました: {place}"
+
+    return _refusable(run)
+
+
+def export(args) -> int:
+    _setup_django()
+    from shinbun.members.exporting import export_members
+    from shinbun.newsroom.exporting import export_editorial
+
+    out = Path(args.out or f"shinbun-export-{_timestamp():%Y%m%d-%H%M%S}")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        print(f"{out} は空のフォルダではありません。別の名前を指定してください。", file=sys.stderr)
+        return 1
+    for name, count in {**export_editorial(out), **export_members(out)}.items():
+        print(f"{out / name}: {count}件")
     return 0
 
 
@@ -121,6 +186,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--host", default=os.environ.get("SHINBUN_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("SHINBUN_PORT", "8000")))
     p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("SHINBUN_THREADS", "8")),
+        help="threads per worker process (SHINBUN_THREADS, 8)",
+    )
     p.add_argument("--access-log", action="store_true")
     p.set_defaults(func=serve)
 
@@ -137,6 +208,19 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("reindex", help="rebuild the search index (resumable)")
     p.add_argument("--restart", action="store_true")
     p.set_defaults(func=lambda a: _manage("reindex", restart=a.restart))
+
+    p = commands.add_parser("backup", help="a consistent copy of the live database")
+    p.add_argument("--out", help="file to write (default: shinbun-<time>.sqlite3|.pgdump)")
+    p.set_defaults(func=backup)
+
+    p = commands.add_parser("restore", help="restore a backup into an empty data folder")
+    p.add_argument("file")
+    p.add_argument("--data", help="data folder (as for `shinbun demo`); default: configured DB")
+    p.set_defaults(func=restore)
+
+    p = commands.add_parser("export", help="articles as JSON lines, members as CSV")
+    p.add_argument("--out", help="folder to write (default: shinbun-export-<time>)")
+    p.set_defaults(func=export)
 
     p = commands.add_parser("manage", help="Django management commands", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -2,6 +2,9 @@
 personal access token (`Authorization: Bearer shb_...`, created on the account page)."""
 
 from django.contrib.auth.models import AnonymousUser
+from django.views.decorators.cache import cache_control
+from django.views.decorators.vary import vary_on_headers
+from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 
@@ -17,6 +20,10 @@ class TokenAuth(HttpBearer):
             request.user = user
         return user
 
+
+# For endpoints whose answer depends on the caller (the full text, a member's own data):
+# no shared cache may keep it, and a cache keyed by URL must tell callers apart.
+per_caller = decorate_view(cache_control(private=True), vary_on_headers("Authorization", "Cookie"))
 
 # For endpoints only a member may call.
 MEMBER_AUTH = [TokenAuth(), SessionAuth()]

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from django.utils import timezone
 from ninja import Router, Schema
 
-from shinbun.api.auth import MEMBER_AUTH
+from shinbun.api.auth import MEMBER_AUTH, per_caller
 from shinbun.members.entitlements import MEMBER_KINDS, meter_month, meter_state, reader_for
 from shinbun.members.models import Subscription
 
@@ -39,6 +39,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, auth=MEMBER_AUTH, summary="自分の会員情報・プラン・メーター")
+@per_caller
 def me(request):
     user = request.auth
     reader = reader_for(user)

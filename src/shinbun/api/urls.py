@@ -11,7 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from pydantic import Field
 
-from shinbun.api.auth import api_reader
+from shinbun.api.auth import api_reader, per_caller
 from shinbun.api.members import router as members_router
 from shinbun.core.pagination import (
     CURSOR_HELP,
@@ -167,6 +167,7 @@ class SearchParams(Schema):
 
 
 @api.get("/search", response=SearchOut, summary="記事検索")
+@per_caller
 def search(request, params: Query[SearchParams]):
     page = search_services.search(
         params.q,
@@ -228,6 +229,7 @@ def list_articles(request, filters: Query[ArticleFilters]):
 
 
 @api.get("/articles/{article_id}", response=ArticleDetail, summary="記事")
+@per_caller
 def get_article(request, article_id: int):
     article = get_object_or_404(
         Article.objects.published().select_related("section", "series", "column"), pk=article_id

@@ -1,14 +1,25 @@
-"""Accounts over django-allauth: the adapter, and deleting an account."""
+"""Accounts over django-allauth: the adapter, a reader's own data, and deleting an account."""
 
+from datetime import datetime
 from types import SimpleNamespace
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from shinbun.core.timefmt import to_jst
 from shinbun.members import services
-from shinbun.members.models import Subscription, User
+from shinbun.members.models import (
+    AccessToken,
+    AuditLog,
+    MeteredRead,
+    Receipt,
+    Subscription,
+    User,
+)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -18,6 +29,15 @@ class AccountAdapter(DefaultAccountAdapter):
         domain = request.get_host() if request is not None else settings.BASE_URL
         context.setdefault("current_site", SimpleNamespace(name=settings.SITE_NAME, domain=domain))
         super().send_mail(template_prefix, email, context)
+
+    def respond_email_verification_sent(self, request, user):
+        """A sign-up with a registered address creates nothing (user is None here), so it
+        would answer before a new address's password is hashed; hashing the submitted
+        password as well keeps the answer's timing from telling whether the address has
+        an account. This runs whether or not the e-mail itself was rate-limited."""
+        if user is None and request.POST.get("password1"):
+            make_password(request.POST["password1"])
+        return super().respond_email_verification_sent(request, user)
 
     def is_safe_url(self, url: str | None) -> bool:
         """`next=` stays on this site: a path on the host the request came to."""
@@ -39,7 +59,7 @@ DELETES = [
     "APIのアクセストークン",
 ]
 KEEPS = [
-    "領収書と監査ログ(お支払いと契約の記録として法令に従い保存します。会員情報とのつながりは外し、メールアドレスのみ記録に残ります)",
+    "領収書と監査ログ(お支払いと契約の記録として法令に従い保存します。会員情報とのつながりとメールアドレスは消し、記録だけが残ります)",
 ]
 
 
@@ -52,4 +72,88 @@ def delete_account(user: User, *, actor: User, reason: str) -> None:
     if live is not None:
         provider_for(live).end_now(live, actor=actor, reason=reason)
     services.audit("account.deleted", subject=user, actor=None, reason=reason, user_id=user.pk)
+    # The audit rows stay as the record of what happened; the person leaves them.
+    AuditLog.objects.filter(subject=user).update(subject_email="")
     user.delete()
+
+
+def _time(moment: datetime | None) -> str | None:
+    return to_jst(moment).isoformat() if moment else None
+
+
+def personal_data(user: User, *, now: datetime) -> dict:
+    """Everything the site keeps about one reader, for the reader (個人情報の開示)."""
+    return {
+        "generated_at": _time(now),
+        "profile": {
+            "email": user.email,
+            "display_name": user.display_name,
+            "date_joined": _time(user.date_joined),
+            "last_login": _time(user.last_login),
+            "is_expert": user.is_expert,
+            "expert_title": user.expert_title,
+            "expert_affiliation": user.expert_affiliation,
+            "email_addresses": [
+                {"email": a.email, "verified": a.verified, "primary": a.primary}
+                for a in EmailAddress.objects.filter(user=user).order_by("id")
+            ],
+        },
+        "subscriptions": [
+            {
+                "plan": s.plan.name,
+                "price_jpy": s.plan.price_jpy,
+                "campaign": s.campaign.name if s.campaign else None,
+                "status": s.status,
+                "paid": s.paid,
+                "started_at": _time(s.started_at),
+                "trial_ends_at": _time(s.trial_ends_at),
+                "current_period_start": _time(s.current_period_start),
+                "current_period_end": _time(s.current_period_end),
+                "cancel_at_period_end": s.cancel_at_period_end,
+                "canceled_at": _time(s.canceled_at),
+                "ended_at": _time(s.ended_at),
+                "payment_provider": s.provider,
+            }
+            for s in Subscription.objects.filter(user=user)
+            .select_related("plan", "campaign")
+            .order_by("started_at", "id")
+        ],
+        "receipts": [
+            {
+                "number": r.number,
+                "description": r.description,
+                "amount_jpy": r.amount_jpy,
+                "period_start": _time(r.period_start),
+                "period_end": _time(r.period_end),
+                "issued_at": _time(r.issued_at),
+            }
+            for r in Receipt.objects.filter(user=user).order_by("issued_at", "id")
+        ],
+        "meter_reads": [
+            {
+                "article_id": read.article_id,
+                "headline": read.article.headline,
+                "url": settings.BASE_URL + read.article.get_absolute_url(),
+                "month": read.month.isoformat(),
+                "read_at": _time(read.read_at),
+            }
+            for read in MeteredRead.objects.filter(user=user)
+            .select_related("article")
+            .only("article_id", "article__headline", "month", "read_at")
+            .order_by("read_at", "id")
+        ],
+        "access_tokens": [
+            {
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": _time(t.created_at),
+                "last_used_at": _time(t.last_used_at),
+                "revoked_at": _time(t.revoked_at),
+            }
+            for t in AccessToken.objects.filter(user=user).order_by("created_at", "id")
+        ],
+        "account_history": [
+            {"at": _time(row.created_at), "action": row.action, "reason": row.reason}
+            for row in AuditLog.objects.filter(subject=user).order_by("created_at", "id")
+        ],
+    }

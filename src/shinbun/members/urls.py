@@ -11,5 +11,6 @@ urlpatterns = [
     path("subscription/portal/", views.billing_portal, name="portal"),
     path("tokens/", views.create_token, name="token_create"),
     path("tokens/<int:token_id>/revoke/", views.revoke_token, name="token_revoke"),
+    path("data/", views.download_data, name="data"),
     path("delete/", views.delete_account, name="delete"),
 ]

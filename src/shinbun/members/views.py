@@ -1,6 +1,6 @@
 """Membership pages: join (plans and the campaign), the account page (plan, renewal,
-cancellation, receipts, API tokens) and account deletion. Views parse, authorise and
-call members.services through the payment provider."""
+cancellation, receipts, API tokens), the reader's data download and account deletion.
+Views parse, authorise and call members.services through the payment provider."""
 
 import logging
 import re
@@ -11,14 +11,16 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from shinbun.core.timefmt import to_jst
 from shinbun.members import accounts, services, tokens
 from shinbun.members.entitlements import meter_month, meter_state, reader_for
 from shinbun.members.models import AccessToken, Plan, Receipt, Subscription
@@ -201,6 +203,19 @@ def revoke_token(request, token_id: int):
     tokens.revoke_token(token, actor=request.user)
     messages.success(request, _("アクセストークンを無効にしました。"))
     return redirect("members:account")
+
+
+@login_required
+@require_safe
+def download_data(request):
+    """The reader's own data as a JSON file (profile, subscriptions, receipts, meter)."""
+    now = timezone.now()
+    data = accounts.personal_data(request.user, now=now)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    name = f"shinbun-data-{to_jst(now):%Y%m%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @login_required

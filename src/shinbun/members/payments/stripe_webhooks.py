@@ -7,6 +7,7 @@ event is applied in one transaction together with the row that records its id.
 
 import json
 import re
+import time
 from datetime import UTC, datetime
 
 import stripe
@@ -19,6 +20,12 @@ from shinbun.members import services
 from shinbun.members.models import Plan, Subscription, User, WebhookEvent
 
 EVENT_ID = re.compile(r"[A-Za-z0-9_]{1,100}")
+# Stripe's library refuses signatures older than its tolerance but not ones dated ahead;
+# a signature from the future is refused beyond a small allowance for clock drift.
+FUTURE_TOLERANCE_SECONDS = 300
+# Stripe's events nest about ten levels deep; a deeper body is not one of theirs, and
+# walking it could exhaust the interpreter's stack.
+MAX_DEPTH = 64
 STATUS = {
     "trialing": Subscription.Status.TRIALING,
     "active": Subscription.Status.ACTIVE,
@@ -32,6 +39,31 @@ STATUS = {
 
 class WebhookError(Exception):
     """Refused with a 400; Stripe retries, and nothing was changed."""
+
+
+def _signed_at(header: str) -> int:
+    """The `t=` timestamp of a Stripe-Signature header that has already been verified."""
+    for item in header.split(","):
+        key, _sep, value = item.partition("=")
+        if key.strip() == "t":
+            return int(value)
+    raise ValueError("no timestamp")
+
+
+def _depth(value) -> int:
+    """How deeply a parsed JSON value nests, walked without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 def _time(value) -> datetime | None:
@@ -173,9 +205,18 @@ def handle(payload: bytes, signature: str | None, now: datetime | None = None) -
         stripe.WebhookSignature.verify_header(
             text, signature or "", settings.STRIPE_WEBHOOK_SECRET, stripe.Webhook.DEFAULT_TOLERANCE
         )
-        event = json.loads(text)
+        if _signed_at(signature) > time.time() + FUTURE_TOLERANCE_SECONDS:
+            raise ValueError("signed in the future")
     except (ValueError, UnicodeDecodeError, stripe.SignatureVerificationError) as exc:
         raise WebhookError(_("署名を確認できませんでした。")) from exc
+    try:
+        event = json.loads(text)
+    except RecursionError as exc:
+        raise WebhookError(_("通知の入れ子が深すぎます。")) from exc
+    except ValueError as exc:
+        raise WebhookError(_("通知の内容を読み取れませんでした。")) from exc
+    if _depth(event) > MAX_DEPTH:
+        raise WebhookError(_("通知の入れ子が深すぎます。"))
     if not isinstance(event, dict):
         raise WebhookError(_("扱っていない種類の通知です。"))
     handler = HANDLERS.get(event.get("type")) if isinstance(event.get("type"), str) else None

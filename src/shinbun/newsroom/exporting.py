@@ -1,0 +1,151 @@
+"""Everything editors made, as JSON lines (`shinbun export`).
+
+articles.jsonl holds the published and scheduled articles, one a line, in the format
+`shinbun import` reads (newsroom/importing.py: `id`, `title`, `published`, `body`,
+`category`, `url`), so an archive moves to another shinbun by export and import. The
+import takes the text: headline, lead and paragraphs, publication time and section
+name, as free articles. Each line also carries what the import leaves aside (access,
+series, column, keywords, figures' keys in the body source, corrections, revisions),
+for the publisher's own archive or another system. drafts.jsonl is the same for
+drafts: importing it would publish them. Sections, series, columns, keywords and
+figures have a file each.
+"""
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Prefetch
+
+from shinbun.core.timefmt import to_jst
+from shinbun.newsroom.models import (
+    Article,
+    ArticleRevision,
+    Column,
+    Correction,
+    Figure,
+    Keyword,
+    Section,
+    Series,
+)
+
+CHUNK = 500
+
+
+def _time(moment: datetime | None) -> str | None:
+    return to_jst(moment).isoformat() if moment else None
+
+
+def export_id(article: Article) -> str:
+    """The import's key: an imported article keeps its external id, so importing the
+    export again into the same database updates instead of duplicating."""
+    return article.external_id or f"shinbun-{article.pk}"
+
+
+def article_record(article: Article) -> dict:
+    paragraphs = [article.lead, article.body_text]
+    return {
+        # What `shinbun import` reads.
+        "id": export_id(article),
+        "title": article.headline,
+        "published": _time(article.published_at),
+        "body": "\n\n".join(p for p in paragraphs if p),
+        "category": article.section.name,
+        "url": settings.BASE_URL + article.get_absolute_url(),
+        # The rest of the article, as editors left it.
+        "shinbun_id": article.pk,
+        "subheadline": article.subheadline,
+        "lead": article.lead,
+        "body_source": article.body_source,
+        "byline": article.byline,
+        "access": article.access,
+        "status": article.status,
+        "pinned": article.pinned,
+        "newsletter_unlock": article.newsletter_unlock,
+        "updated_at": _time(article.updated_at),
+        "section": article.section.slug,
+        "series": article.series.slug if article.series else None,
+        "column": article.column.slug if article.column else None,
+        "keywords": [keyword.slug for keyword in article.keywords.all()],
+        "related": [related.pk for related in article.related.all()],
+        "corrections": [
+            {"text": c.text, "created_at": _time(c.created_at)} for c in article.corrections.all()
+        ],
+        "revisions": [
+            {
+                "created_at": _time(r.created_at),
+                "author": r.author.email if r.author else None,
+                "note": r.note,
+                "snapshot": r.snapshot,
+            }
+            for r in article.revisions.all()
+        ],
+    }
+
+
+def _articles(drafts: bool) -> Iterable[Article]:
+    articles = (
+        Article.objects.filter(status=Article.Status.DRAFT)
+        if drafts
+        else (Article.objects.exclude(status=Article.Status.DRAFT))
+    )
+    return (
+        articles.order_by("id")
+        .select_related("section", "series", "column")
+        .prefetch_related(
+            "keywords",
+            Prefetch("related", queryset=Article.objects.only("id")),
+            Prefetch("corrections", queryset=Correction.objects.order_by("created_at", "id")),
+            Prefetch(
+                "revisions",
+                queryset=ArticleRevision.objects.select_related("author").order_by(
+                    "created_at", "id"
+                ),
+            ),
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+def _names(model, *fields: str) -> Iterable[dict]:
+    return model.objects.order_by("id").values(*fields).iterator(chunk_size=CHUNK)
+
+
+def _figures() -> Iterable[dict]:
+    for figure in Figure.objects.order_by("id").iterator(chunk_size=CHUNK):
+        yield {
+            "key": figure.key,
+            "title": figure.title,
+            "caption": figure.caption,
+            "credit": figure.credit,
+            "kind": figure.kind,
+            "chart": figure.chart,
+            "image": figure.image.name or None,  # a path under the data folder's media/
+            "alt": figure.alt,
+        }
+
+
+def _write(path: Path, records: Iterable[dict]) -> int:
+    count = 0
+    with path.open("w", encoding="utf-8") as file:
+        for record in records:
+            file.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def export_editorial(out: Path) -> dict[str, int]:
+    """Write the newsroom's files into the folder `out`; returns lines per file."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        "sections.jsonl": _names(Section, "slug", "name", "description", "position"),
+        "series.jsonl": _names(Series, "slug", "name", "description"),
+        "columns.jsonl": _names(Column, "slug", "name", "description", "author"),
+        "keywords.jsonl": _names(Keyword, "slug", "name"),
+        "figures.jsonl": _figures(),
+        "articles.jsonl": (article_record(a) for a in _articles(drafts=False)),
+        "drafts.jsonl": (article_record(a) for a in _articles(drafts=True)),
+    }
+    return {name: _write(out / name, records) for name, records in files.items()}
