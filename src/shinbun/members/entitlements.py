@@ -13,9 +13,8 @@ and counts the read when the meter opens the article.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
-from types import SimpleNamespace
 from typing import NamedTuple
 
 from django.conf import settings
@@ -24,8 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from shinbun.core.compiled import CompiledQuery
 from shinbun.core.timefmt import JST
+from shinbun.members.models import MeteredRead, Subscription, User
 
 
 class ReaderKind(StrEnum):
@@ -109,35 +108,44 @@ class ArticleRef(NamedTuple):
 
 
 def reader_for(user, now: datetime | None = None) -> Reader:
-    """Who this user is as a reader at this moment (one query for a member; remembered
-    on the user object for the rest of the request)."""
+    """Who this user is as a reader at this moment (one query for a member, none while
+    their subscription's state is cached)."""
     if user is None or not user.is_authenticated:
         return VISITOR
     if user.is_staff:
         return Reader(ReaderKind.EDITOR, user.pk)
-    cached = getattr(user, "_shinbun_reader", None)
-    if cached is not None and now is None:
-        return cached
-    from shinbun.members.models import Subscription
-    from shinbun.members.services import grants_access
+    state = subscription_state(user.pk)
+    if grants_access(state, now or timezone.now()):
+        paid = state.status != Subscription.Status.TRIALING
+        return Reader(ReaderKind.PAID if paid else ReaderKind.TRIALING, user.pk)
+    if user.is_expert:
+        return Reader(ReaderKind.EXPERT, user.pk)
+    return Reader(ReaderKind.FREE, user.pk)
 
-    moment = now or timezone.now()
-    state = subscription_state(user.pk, user)
-    subscription = None if state is None else SimpleNamespace(**state)
-    if grants_access(subscription, moment):
-        kind = (
-            ReaderKind.TRIALING
-            if subscription.status == Subscription.Status.TRIALING
-            else ReaderKind.PAID
-        )
-    elif getattr(user, "is_expert", False):
-        kind = ReaderKind.EXPERT
-    else:
-        kind = ReaderKind.FREE
-    reader = Reader(kind, user.pk)
-    if now is None:
-        user._shinbun_reader = reader
-    return reader
+
+# Whoever did not cancel keeps reading this long after the period's end: the renewal (the
+# provider's notice, or the periodic pass) may land a little late.
+RENEWAL_SLACK = timedelta(days=1)
+
+
+class SubscriptionState(NamedTuple):
+    """What the access rule needs of a live subscription."""
+
+    status: str
+    current_period_end: datetime
+    cancel_at_period_end: bool
+
+
+def grants_access(subscription: SubscriptionState | Subscription | None, now: datetime) -> bool:
+    """Does this subscription make its member a paid reader at this moment?"""
+    if subscription is None or subscription.status not in Subscription.LIVE:
+        return False
+    end = subscription.current_period_end
+    if subscription.status == Subscription.Status.PAST_DUE:
+        end += timedelta(days=settings.PAST_DUE_GRACE_DAYS)
+    elif not subscription.cancel_at_period_end:
+        end += RENEWAL_SLACK
+    return now < end
 
 
 # The reader's subscription state, cached per member ----------------------------------
@@ -147,59 +155,32 @@ def reader_for(user, now: datetime | None = None) -> Reader:
 # invalidation. Every change of a Subscription row (members/services.py, the admin,
 # payment notices), the member's deletion and logout call forget_reader (receivers in
 # members/receivers.py), now and again once the transaction commits. The TTL bounds a
-# request that read the old row just before the change committed. Off (0) without a
-# cache shared by all server processes: a per-process cache cannot be invalidated from
-# the process that made the change.
+# request that read the old row just before the change committed.
 
-SUBSCRIPTION_FIELDS = ("status", "current_period_end", "cancel_at_period_end")
-LOAD = object()  # the user was loaded without the subscription state
+READER_STATE_SECONDS = 60
 
 
 def _reader_key(user_id: int) -> str:
     return f"members:reader-state:{user_id}"
 
 
-def subscription_state(user_id: int, user=None) -> dict | None:
-    """The live subscription's status and period end, or None (one query, or none: the
-    logged-in request's user comes with it, see members/backends.py)."""
-    loaded = getattr(user, "live_subscription", LOAD)
-    if loaded is not LOAD:
-        return loaded
-    ttl = settings.READER_CACHE_SECONDS
-    if ttl:
-        hit = cache.get(_reader_key(user_id))
-        if hit is not None:
-            return hit[0]
-    state = _live_subscription_row(user_id)
-    if ttl:
-        cache.set(_reader_key(user_id), (state,), ttl)
+def subscription_state(user_id: int) -> SubscriptionState | None:
+    """The live subscription's status and period end, or None: from the cache, or one
+    query."""
+    key = _reader_key(user_id)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit[0]
+    row = (
+        Subscription.objects.live()
+        .filter(user_id=user_id)
+        .order_by("id")
+        .values_list(*SubscriptionState._fields)
+        .first()
+    )
+    state = None if row is None else SubscriptionState(*row)
+    cache.set(key, (state,), READER_STATE_SECONDS)
     return state
-
-
-def live_subscription_queryset(user):
-    """The live subscription of a user (an id, or OuterRef("pk") inside a user query)."""
-    from shinbun.members.models import Subscription
-
-    return Subscription.objects.live().filter(user_id=user).order_by("id")
-
-
-LIVE_SUBSCRIPTION = CompiledQuery(
-    lambda user_id: live_subscription_queryset(user_id).values_list(*SUBSCRIPTION_FIELDS)[:1],
-    -987654321,
-)
-
-
-def _live_subscription_row(user_id: int) -> dict | None:
-    """The live subscription's fields (``Subscription.objects.live()``), compiled once:
-    every logged-in request asks it."""
-    return subscription_fields(LIVE_SUBSCRIPTION.first(user_id))
-
-
-def subscription_fields(values) -> dict | None:
-    """SUBSCRIPTION_FIELDS's values (None where there is no live subscription) as a dict."""
-    if values is None or values[0] is None:
-        return None
-    return dict(zip(SUBSCRIPTION_FIELDS, values, strict=True))
 
 
 def forget_reader(user_id: int | None) -> None:
@@ -258,25 +239,12 @@ def is_metered(reader: Reader, access: str) -> bool:
     return access == "paid" and reader.kind in MEMBER_KINDS and reader.user_id is not None
 
 
-def _meter_rows(user_id, article_id, month):
-    from shinbun.members.models import MeteredRead
-
-    return (
-        MeteredRead.objects.filter(user_id=user_id, month=month)
-        .values("month")
-        .annotate(used=Count("id"), counted=Count("id", filter=Q(article_id=article_id)))
-        .values_list("used", "counted")
-    )
-
-
-METER = CompiledQuery(_meter_rows, -987654321, -987654322, date(1901, 1, 1))
-
-
 def meter_state(user_id: int, article_id: int, month: date) -> MeterState:
-    """One query, whatever the member's history (compiled once: free members ask it on
-    every paid article)."""
-    used, counted = METER.first(user_id, article_id, month) or (0, 0)
-    return MeterState(settings.METER_LIMIT, used, counted > 0)
+    """One query, whatever the member's history."""
+    counts = MeteredRead.objects.filter(user_id=user_id, month=month).aggregate(
+        used=Count("id"), counted=Count("id", filter=Q(article_id=article_id))
+    )
+    return MeterState(settings.METER_LIMIT, counts["used"], counts["counted"] > 0)
 
 
 def count_read(user_id: int, article_id: int, month: date, now: datetime) -> MeterState:
@@ -286,8 +254,6 @@ def count_read(user_id: int, article_id: int, month: date, now: datetime) -> Met
     IMMEDIATE transactions, which take the write lock at BEGIN), so two concurrent reads
     are counted one after the other; the unique (user, month, article) constraint backs it.
     """
-    from shinbun.members.models import MeteredRead, User
-
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user_id).values_list("pk").first()
         state = meter_state(user_id, article_id, month)

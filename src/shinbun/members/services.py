@@ -23,7 +23,6 @@ from shinbun.members.models import AuditLog, Campaign, Plan, Receipt, Subscripti
 # Whoever held a paid subscription that ended less than this long ago is not new.
 NEW_SUBSCRIBER_GAP = timedelta(days=365)
 CAMPAIGN_CACHE_KEY = "members:running-campaign"
-RENEWAL_SLACK = timedelta(days=1)
 
 
 class MembershipError(Exception):
@@ -512,18 +511,3 @@ def settle_due(now: datetime | None = None) -> dict[str, int]:
             renew(sub, actor=None, reason=_("自動更新(手動決済)"), now=now)
             counts["renewed"] += 1
     return counts
-
-
-def grants_access(subscription, now: datetime) -> bool:
-    """Does this subscription (a Subscription, or anything with its status, period end
-    and cancel_at_period_end) make its member a paid reader at this moment?"""
-    if subscription is None or subscription.status not in Subscription.LIVE:
-        return False
-    end = subscription.current_period_end
-    if subscription.status == Subscription.Status.PAST_DUE:
-        end += timedelta(days=settings.PAST_DUE_GRACE_DAYS)
-    elif not subscription.cancel_at_period_end:
-        # A renewal (the provider's notice, or the periodic pass) may land a little after
-        # the period's end; a member who did not cancel keeps reading meanwhile.
-        end += RENEWAL_SLACK
-    return now < end

@@ -7,11 +7,4 @@ class NewsroomConfig(AppConfig):
     verbose_name = _("編集局")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
         from shinbun.newsroom import tasks  # noqa: F401  (registers periodic tasks)
-        from shinbun.newsroom.models import Article
-        from shinbun.newsroom.views import forget_article_state
-
-        for signal in (post_save, post_delete):
-            signal.connect(forget_article_state, sender=Article, dispatch_uid="article-state")

@@ -1,17 +1,13 @@
 """Reader pages of the newsroom. Views parse, authorise (through entitlements) and render."""
 
-import time
-from datetime import UTC, datetime
-
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from shinbun.core import variantcache
-from shinbun.core.compiled import CompiledQuery
+from shinbun.core.context_processors import site
 from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.members import entitlements, gates
 from shinbun.members.services import campaign_cta
@@ -162,36 +158,11 @@ def article(request, article_id: int):
     return render(request, "newsroom/article.html", article_page_context(request, obj))
 
 
-VISIBLE_ARTICLE_STATE = CompiledQuery(
-    lambda pk, now: Article.objects.published(now).filter(pk=pk).values_list("access", "modified"),
-    -987654321,
-    datetime(1901, 1, 1, tzinfo=UTC),
-)
-
-
-article_states: dict[int, tuple[float, tuple | None]] = {}
-
-
-def visible_article_state(article_id: int):
+def visible_article_state(article_id: int) -> tuple[str, object] | None:
     """(access, modified) of a visible article (``Article.objects.published()``), or None:
-    the member page's hot path, compiled once, and reused by this process for
-    ARTICLE_STATE_SECONDS (a micro-cache: a hot article's readers share one lookup).
-    Saving an article forgets it in the saving process at once (forget_article_state)."""
-    ttl = settings.ARTICLE_STATE_SECONDS
-    moment = time.monotonic()
-    hit = article_states.get(article_id)
-    if hit is not None and hit[0] > moment:
-        return hit[1]
-    state = VISIBLE_ARTICLE_STATE.first(article_id, timezone.now())
-    if ttl:
-        if len(article_states) >= 10_000:
-            article_states.clear()
-        article_states[article_id] = (moment + ttl, state)
-    return state
-
-
-def forget_article_state(sender, instance, **kwargs) -> None:
-    article_states.pop(instance.pk, None)
+    what the member page reads of the article before it looks for a cached variant."""
+    visible = Article.objects.published().filter(pk=article_id)
+    return visible.values_list("access", "modified").first()
 
 
 def member_article(request, article_id: int):
@@ -224,7 +195,7 @@ def member_article(request, article_id: int):
     def render_page() -> bytes:
         obj = get_article_for(request, article_id)
         context = article_page_context(request, obj, reader, decision)
-        return variantcache.render_variant(request, "newsroom/article.html", context)
+        return variantcache.render_variant(request, "newsroom/article.html", context, site(request))
 
     return variantcache.serve(request, key, render_page)
 
