@@ -180,7 +180,7 @@ else:
     # diskcache: SQLite files that every process on the machine opens.
     CACHES = {
         "default": {
-            "BACKEND": "diskcache.DjangoCache",
+            "BACKEND": "shinbun.core.cache.DiskCache",
             "LOCATION": str(CACHE_DIR),
             # Writers lock one shard at a time, so processes seldom wait for each other.
             "SHARDS": 8,

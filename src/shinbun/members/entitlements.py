@@ -20,9 +20,9 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
+from shinbun.core.cache import forget
 from shinbun.core.timefmt import JST
 from shinbun.members.models import MeteredRead, Subscription, User
 
@@ -186,12 +186,8 @@ def subscription_state(user_id: int) -> SubscriptionState | None:
 def forget_reader(user_id: int | None) -> None:
     """The one invalidation of a member's cached reader state: call it on every change of
     their subscriptions, on logout and on deletion."""
-    if user_id is None:
-        return
-    key = _reader_key(user_id)
-    cache.delete(key)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: cache.delete(key))
+    if user_id is not None:
+        forget(_reader_key(user_id))
 
 
 def decide(
@@ -239,12 +235,25 @@ def is_metered(reader: Reader, access: str) -> bool:
     return access == "paid" and reader.kind in MEMBER_KINDS and reader.user_id is not None
 
 
+def _meter_key(user_id: int, month: date) -> str:
+    return f"members:meter:{user_id}:{month.isoformat()}"
+
+
+def _metered_articles(user_id: int, month: date) -> frozenset[int]:
+    """The paid articles counted for this member this month: never more than the limit."""
+    reads = MeteredRead.objects.filter(user_id=user_id, month=month)
+    return frozenset(reads.values_list("article_id", flat=True))
+
+
 def meter_state(user_id: int, article_id: int, month: date) -> MeterState:
-    """One query, whatever the member's history."""
-    counts = MeteredRead.objects.filter(user_id=user_id, month=month).aggregate(
-        used=Count("id"), counted=Count("id", filter=Q(article_id=article_id))
-    )
-    return MeterState(settings.METER_LIMIT, counts["used"], counts["counted"] > 0)
+    """From the shared cache (count_read forgets it), or one query whatever the member's
+    history."""
+    key = _meter_key(user_id, month)
+    counted = cache.get(key)
+    if counted is None:
+        counted = _metered_articles(user_id, month)
+        cache.set(key, counted, READER_STATE_SECONDS)
+    return MeterState(settings.METER_LIMIT, len(counted), article_id in counted)
 
 
 def count_read(user_id: int, article_id: int, month: date, now: datetime) -> MeterState:
@@ -256,9 +265,11 @@ def count_read(user_id: int, article_id: int, month: date, now: datetime) -> Met
     """
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user_id).values_list("pk").first()
-        state = meter_state(user_id, article_id, month)
+        counted = _metered_articles(user_id, month)
+        state = MeterState(settings.METER_LIMIT, len(counted), article_id in counted)
         if state.counted or state.used >= state.limit:
             return state
+        forget(_meter_key(user_id, month))
         try:
             with transaction.atomic():
                 MeteredRead.objects.create(

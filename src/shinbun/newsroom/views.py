@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from shinbun.core import variantcache
+from shinbun.core.cache import forget
 from shinbun.core.context_processors import site
 from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.members import entitlements, gates
@@ -158,11 +159,34 @@ def article(request, article_id: int):
     return render(request, "newsroom/article.html", article_page_context(request, obj))
 
 
-def visible_article_state(article_id: int) -> tuple[str, object] | None:
+def _article_state_key(article_id: int) -> str:
+    return f"newsroom:article-state:{article_id}"
+
+
+def visible_article_state(article_id: int) -> tuple[str, str] | None:
     """(access, modified) of a visible article (``Article.objects.published()``), or None:
-    what the member page reads of the article before it looks for a cached variant."""
-    visible = Article.objects.published().filter(pk=article_id)
-    return visible.values_list("access", "modified").first()
+    what the member page reads of the article before it looks for a cached variant.
+
+    A visible article's state is the same for every reader, so it is kept in the shared
+    cache until the article is saved or deleted (forget_article_state) or the page cache's
+    TTL ends, whichever comes first: as fresh as the anonymous page. An invisible one is
+    never kept, so a scheduled article shows the moment its time comes."""
+    key = _article_state_key(article_id)
+    state = cache.get(key)
+    if state is None:
+        visible = Article.objects.published().filter(pk=article_id)
+        row = visible.values_list("access", "modified").first()
+        if row is None:
+            return None
+        state = (row[0], row[1].isoformat())
+        cache.set(key, state, settings.PAGE_CACHE_SECONDS)
+    return state
+
+
+def forget_article_state(sender, instance, **kwargs) -> None:
+    """On every save or deletion of an article, and again once its transaction commits
+    (a request may have cached the old state in between)."""
+    forget(_article_state_key(instance.pk))
 
 
 def member_article(request, article_id: int):
@@ -181,7 +205,7 @@ def member_article(request, article_id: int):
     key = variantcache.key(
         "article",
         article_id,
-        str(state[1]),  # the article's version: any save changes it
+        state[1],  # the article's version: any save changes it
         request.path,
         request.get_host(),
         request.scheme,
