@@ -22,6 +22,7 @@ from shinbun.members.demo import make_paid
 from shinbun.members.entitlements import ReaderKind, meter_month, reader_for
 from shinbun.members.models import MeteredRead, Subscription, User
 from shinbun.newsroom import publishing
+from shinbun.newsroom.models import Article
 from tests.conftest import BODY_MARKER, PASSWORD
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -289,8 +290,6 @@ def test_a_scheduled_article_shows_to_members_the_moment_its_time_comes(paid_mem
 def test_the_page_cache_ttl_bounds_a_change_made_without_signals(paid_member, make, settings):
     """A bulk update (no signals, as a script's) shows to members as soon as the page
     cache's copies lapse, as it does to visitors."""
-    from shinbun.newsroom.models import Article
-
     article = make.article(access="paid")
     url = article.get_absolute_url()
     client = client_of(paid_member)
