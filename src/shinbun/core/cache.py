@@ -1,5 +1,8 @@
-"""The shared cache: the embedded default's backend and the one way to forget a cached
-copy of database state."""
+"""The shared cache: the embedded default's backend, and cached copies of database state
+(read through, several in one round trip, forgotten when the state changes)."""
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from diskcache import DjangoCache
 from django.core.cache import cache
@@ -22,3 +25,26 @@ def forget(key: str) -> None:
     cache.delete(key)
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: cache.delete(key))
+
+
+class CachedState(NamedTuple):
+    """A copy of database state kept in the shared cache: its key, how to load it, and for
+    how long to keep it. A load that finds nothing (None) is not kept."""
+
+    key: str
+    load: Callable[[], Any]
+    seconds: int
+
+
+def read_through(*states: CachedState) -> list:
+    """The values of these states, from the cache in one round trip, or loaded and kept."""
+    found = cache.get_many([state.key for state in states])
+    values = []
+    for state in states:
+        value = found.get(state.key)
+        if value is None:
+            value = state.load()
+            if value is not None:
+                cache.set(state.key, value, state.seconds)
+        values.append(value)
+    return values

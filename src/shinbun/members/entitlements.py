@@ -18,11 +18,10 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from shinbun.core.cache import forget
+from shinbun.core.cache import CachedState, forget, read_through
 from shinbun.core.timefmt import JST
 from shinbun.members.models import MeteredRead, Subscription, User
 
@@ -114,9 +113,13 @@ def reader_for(user, now: datetime | None = None) -> Reader:
         return VISITOR
     if user.is_staff:
         return Reader(ReaderKind.EDITOR, user.pk)
-    state = subscription_state(user.pk)
-    if grants_access(state, now or timezone.now()):
-        paid = state.status != Subscription.Status.TRIALING
+    return reader_of(user, subscription_state(user.pk), now)
+
+
+def reader_of(user, subscription: "SubscriptionState", now: datetime | None = None) -> Reader:
+    """A member (not an editor) as a reader, given their subscription's state."""
+    if grants_access(subscription, now or timezone.now()):
+        paid = subscription.status != Subscription.Status.TRIALING
         return Reader(ReaderKind.PAID if paid else ReaderKind.TRIALING, user.pk)
     if user.is_expert:
         return Reader(ReaderKind.EXPERT, user.pk)
@@ -129,11 +132,14 @@ RENEWAL_SLACK = timedelta(days=1)
 
 
 class SubscriptionState(NamedTuple):
-    """What the access rule needs of a live subscription."""
+    """What the access rule needs of a member's live subscription."""
 
     status: str
-    current_period_end: datetime
+    current_period_end: datetime | None
     cancel_at_period_end: bool
+
+
+NO_SUBSCRIPTION = SubscriptionState("", None, False)
 
 
 def grants_access(subscription: SubscriptionState | Subscription | None, now: datetime) -> bool:
@@ -164,13 +170,7 @@ def _reader_key(user_id: int) -> str:
     return f"members:reader-state:{user_id}"
 
 
-def subscription_state(user_id: int) -> SubscriptionState | None:
-    """The live subscription's status and period end, or None: from the cache, or one
-    query."""
-    key = _reader_key(user_id)
-    hit = cache.get(key)
-    if hit is not None:
-        return hit[0]
+def _live_subscription(user_id: int) -> SubscriptionState:
     row = (
         Subscription.objects.live()
         .filter(user_id=user_id)
@@ -178,9 +178,18 @@ def subscription_state(user_id: int) -> SubscriptionState | None:
         .values_list(*SubscriptionState._fields)
         .first()
     )
-    state = None if row is None else SubscriptionState(*row)
-    cache.set(key, (state,), READER_STATE_SECONDS)
-    return state
+    return NO_SUBSCRIPTION if row is None else SubscriptionState(*row)
+
+
+def cached_subscription_state(user_id: int) -> CachedState:
+    """The member's live subscription's status and period end (NO_SUBSCRIPTION if none)."""
+    return CachedState(
+        _reader_key(user_id), lambda: _live_subscription(user_id), READER_STATE_SECONDS
+    )
+
+
+def subscription_state(user_id: int) -> SubscriptionState:
+    return read_through(cached_subscription_state(user_id))[0]
 
 
 def forget_reader(user_id: int | None) -> None:
@@ -248,11 +257,13 @@ def _metered_articles(user_id: int, month: date) -> frozenset[int]:
 def meter_state(user_id: int, article_id: int, month: date) -> MeterState:
     """From the shared cache (count_read forgets it), or one query whatever the member's
     history."""
-    key = _meter_key(user_id, month)
-    counted = cache.get(key)
-    if counted is None:
-        counted = _metered_articles(user_id, month)
-        cache.set(key, counted, READER_STATE_SECONDS)
+    (counted,) = read_through(
+        CachedState(
+            _meter_key(user_id, month),
+            lambda: _metered_articles(user_id, month),
+            READER_STATE_SECONDS,
+        )
+    )
     return MeterState(settings.METER_LIMIT, len(counted), article_id in counted)
 
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shinbun.core.cache import CachedState, read_through
 from shinbun.core.timefmt import JST
 from shinbun.members.models import AuditLog, Campaign, Plan, Receipt, Subscription, User
 
@@ -77,17 +77,24 @@ def running_campaign(now: datetime | None = None) -> Campaign | None:
     return running.order_by("-starts_at").first()
 
 
-def campaign_cta(now: datetime | None = None) -> str | None:
-    """The running campaign's button text, cached briefly: every page shows it."""
+def _running_cta() -> tuple[str, datetime | None]:
+    campaign = running_campaign()
+    return (campaign.cta_text, campaign.ends_at) if campaign else ("", None)
+
+
+def cached_campaign_cta() -> CachedState:
+    """The running campaign's button text and end, kept briefly: every page shows it (the
+    admin forgets it when a campaign changes)."""
+    return CachedState(CAMPAIGN_CACHE_KEY, _running_cta, 60)
+
+
+def campaign_cta(now: datetime | None = None, cached: tuple | None = None) -> str | None:
+    """The running campaign's button text, or None; ``cached`` is cached_campaign_cta's
+    value when the caller read it already."""
     if now is not None:
         campaign = running_campaign(now)
         return campaign.cta_text if campaign else None
-    cached = cache.get(CAMPAIGN_CACHE_KEY)
-    if cached is None:
-        campaign = running_campaign()
-        cached = (campaign.cta_text if campaign else "", campaign.ends_at if campaign else None)
-        cache.set(CAMPAIGN_CACHE_KEY, cached, 60)
-    text, ends_at = cached
+    text, ends_at = cached or read_through(cached_campaign_cta())[0]
     if not text or (ends_at and ends_at <= timezone.now()):
         return None
     return text

@@ -7,11 +7,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from shinbun.core import variantcache
-from shinbun.core.cache import forget
+from shinbun.core.cache import CachedState, forget, read_through
 from shinbun.core.context_processors import site
 from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.members import entitlements, gates
-from shinbun.members.services import campaign_cta
+from shinbun.members.services import cached_campaign_cta, campaign_cta
 from shinbun.newsroom.body import figure_keys
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
 from shinbun.newsroom.sharing import mailto_link, share_links
@@ -163,7 +163,13 @@ def _article_state_key(article_id: int) -> str:
     return f"newsroom:article-state:{article_id}"
 
 
-def visible_article_state(article_id: int) -> tuple[str, str] | None:
+def _visible_article_state(article_id: int) -> tuple[str, str] | None:
+    visible = Article.objects.published().filter(pk=article_id)
+    row = visible.values_list("access", "modified").first()
+    return None if row is None else (row[0], row[1].isoformat())
+
+
+def cached_article_state(article_id: int) -> CachedState:
     """(access, modified) of a visible article (``Article.objects.published()``), or None:
     what the member page reads of the article before it looks for a cached variant.
 
@@ -171,16 +177,11 @@ def visible_article_state(article_id: int) -> tuple[str, str] | None:
     cache until the article is saved or deleted (forget_article_state) or the page cache's
     TTL ends, whichever comes first: as fresh as the anonymous page. An invisible one is
     never kept, so a scheduled article shows the moment its time comes."""
-    key = _article_state_key(article_id)
-    state = cache.get(key)
-    if state is None:
-        visible = Article.objects.published().filter(pk=article_id)
-        row = visible.values_list("access", "modified").first()
-        if row is None:
-            return None
-        state = (row[0], row[1].isoformat())
-        cache.set(key, state, settings.PAGE_CACHE_SECONDS)
-    return state
+    return CachedState(
+        _article_state_key(article_id),
+        lambda: _visible_article_state(article_id),
+        settings.PAGE_CACHE_SECONDS,
+    )
 
 
 def forget_article_state(sender, instance, **kwargs) -> None:
@@ -192,14 +193,20 @@ def forget_article_state(sender, instance, **kwargs) -> None:
 def member_article(request, article_id: int):
     """A logged-in reader's article page from the variant cache (core/variantcache.py).
 
-    Per request: the article's access level and version (one query), the entitlement
-    decision (which counts a metered read, exactly as for the full render), and the slots
-    filled with this reader's name and CSRF token. The key holds everything the variant
-    shows that depends on the reader: kind, decision, meter."""
-    state = visible_article_state(article_id)
+    Per request: the article's access level and version, the reader's subscription and
+    the running campaign (one round trip to the shared cache), the entitlement decision
+    (which counts a metered read, exactly as for the full render), and the slots filled
+    with this reader's name and CSRF token. The key holds everything the variant shows
+    that depends on the reader: kind, decision, meter."""
+    user = request.user
+    state, subscription, campaign = read_through(
+        cached_article_state(article_id),
+        entitlements.cached_subscription_state(user.pk),
+        cached_campaign_cta(),
+    )
     if state is None:
         raise Http404("no such article")
-    reader = entitlements.reader_for(request.user)
+    reader = entitlements.reader_of(user, subscription)
     decision = entitlements.open_article(reader, entitlements.ArticleRef(article_id, state[0]))
     meter = decision.meter
     key = variantcache.key(
@@ -213,7 +220,7 @@ def member_article(request, article_id: int):
         decision.full_text,
         decision.reason,
         None if meter is None else (meter.limit, meter.remaining),
-        campaign_cta(),
+        campaign_cta(cached=campaign),
     )
 
     def render_page() -> bytes:
