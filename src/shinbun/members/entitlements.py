@@ -106,26 +106,6 @@ class ArticleRef(NamedTuple):
     access: str
 
 
-def reader_for(user, now: datetime | None = None) -> Reader:
-    """Who this user is as a reader at this moment (one query for a member, none while
-    their subscription's state is cached)."""
-    if user is None or not user.is_authenticated:
-        return VISITOR
-    if user.is_staff:
-        return Reader(ReaderKind.EDITOR, user.pk)
-    return reader_of(user, subscription_state(user.pk), now)
-
-
-def reader_of(user, subscription: "SubscriptionState", now: datetime | None = None) -> Reader:
-    """A member (not an editor) as a reader, given their subscription's state."""
-    if grants_access(subscription, now or timezone.now()):
-        paid = subscription.status != Subscription.Status.TRIALING
-        return Reader(ReaderKind.PAID if paid else ReaderKind.TRIALING, user.pk)
-    if user.is_expert:
-        return Reader(ReaderKind.EXPERT, user.pk)
-    return Reader(ReaderKind.FREE, user.pk)
-
-
 # Whoever did not cancel keeps reading this long after the period's end: the renewal (the
 # provider's notice, or the periodic pass) may land a little late.
 RENEWAL_SLACK = timedelta(days=1)
@@ -152,6 +132,26 @@ def grants_access(subscription: SubscriptionState | Subscription | None, now: da
     elif not subscription.cancel_at_period_end:
         end += RENEWAL_SLACK
     return now < end
+
+
+def reader_for(user, now: datetime | None = None) -> Reader:
+    """Who this user is as a reader at this moment (one query for a member, none while
+    their subscription's state is cached)."""
+    if user is None or not user.is_authenticated:
+        return VISITOR
+    if user.is_staff:
+        return Reader(ReaderKind.EDITOR, user.pk)
+    return reader_of(user, subscription_state(user.pk), now)
+
+
+def reader_of(user, subscription: SubscriptionState, now: datetime | None = None) -> Reader:
+    """A member (not an editor) as a reader, given their subscription's state."""
+    if grants_access(subscription, now or timezone.now()):
+        paid = subscription.status != Subscription.Status.TRIALING
+        return Reader(ReaderKind.PAID if paid else ReaderKind.TRIALING, user.pk)
+    if user.is_expert:
+        return Reader(ReaderKind.EXPERT, user.pk)
+    return Reader(ReaderKind.FREE, user.pk)
 
 
 # The reader's subscription state, cached per member ----------------------------------
@@ -276,11 +276,12 @@ def count_read(user_id: int, article_id: int, month: date, now: datetime) -> Met
     """
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user_id).values_list("pk").first()
+        # Only a cached meter that said "count it" leads here: forgotten, as it may be stale.
+        forget(_meter_key(user_id, month))
         counted = _metered_articles(user_id, month)
         state = MeterState(settings.METER_LIMIT, len(counted), article_id in counted)
         if state.counted or state.used >= state.limit:
             return state
-        forget(_meter_key(user_id, month))
         try:
             with transaction.atomic():
                 MeteredRead.objects.create(
