@@ -3,7 +3,7 @@
     .venv/bin/python bench/pages.py --data var/bench/sqlite-100k
     .venv/bin/python bench/pages.py --database-url postgres://postgres@127.0.0.1:5432/shinbun_bench
     .venv/bin/python bench/pages.py --data var/bench/sqlite-10k --quick   # 5 s runs, 1 round
-    .venv/bin/python bench/pages.py --data var/bench/sqlite-100k --members  # issue 3
+    .venv/bin/python bench/pages.py --data var/bench/sqlite-100k --members
 
 Starts gunicorn (2 sync workers) on a free port of 127.0.0.1 with the bench
 endpoints on, fetches the article page under test once and serves those exact
@@ -12,7 +12,7 @@ warm-up and `wrk -t2 -c32 -d30s --latency` three times (rounds interleave the
 targets so drift hits all of them alike) and reports the median run's
 requests/s and p50/p99 latency. Results go to bench/results/ (gitignored).
 
---members (issue 3) adds a paid article (the newest) for three readers: anonymous
+--members adds a paid article (the newest) for three readers: anonymous
 (member-anon), a logged-in paid member (member-paid) and a logged-in free member whose
 meter is running (member-free: this month's meter is reset, so the article is counted
 once and then re-read). The two members (bench-paid@example.jp, bench-free@example.jp)
@@ -165,8 +165,9 @@ def pick_targets(args, env: dict) -> tuple[dict, dict]:
 MEMBERS = """
 import json
 from django.conf import settings
-from django.middleware.csrf import _get_new_csrf_string
+from django.middleware.csrf import CSRF_ALLOWED_CHARS
 from django.test import Client
+from django.utils.crypto import get_random_string
 from shinbun.members.demo import load_plans, make_paid
 from shinbun.members.models import MeteredRead, User
 from shinbun.newsroom.models import Article
@@ -184,7 +185,7 @@ for kind in ("paid", "free"):
     client.force_login(user)
     cookies[kind] = (
         f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "
-        f"{settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}"
+        f"{settings.CSRF_COOKIE_NAME}={get_random_string(32, CSRF_ALLOWED_CHARS)}"
     )
 paid = Article.objects.published().filter(access="paid").order_by("-published_at", "-id")
 print(json.dumps({"article": paid.values_list("id", flat=True)[0], "cookies": cookies}))

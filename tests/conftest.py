@@ -24,7 +24,6 @@ from shinbun.members.models import Campaign, MeteredRead, Plan, User
 from shinbun.members.services import start_trial
 from shinbun.newsroom.demo.loader import editor_group
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
-from shinbun.newsroom.views import article_states
 from shinbun.search import topics
 
 PASSWORD = "correct horse battery staple"
@@ -42,17 +41,16 @@ hypothesis_settings.load_profile("shinbun")
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_fast_hashing(settings):
-    # The page cache and the navigation cache are per process; each test starts empty.
+    # The cache outlives a test (it is the deployment's shared cache, here one directory
+    # per test run) and ids are reused: each test starts with it empty.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
-    article_states.clear()  # the member pages' per-process micro-cache (ids are reused)
     topics.forget()  # the loaded topic model and vectors, likewise
     # A request to /en/... leaves English active in the thread; every test starts in
     # Japanese, the site's language, whatever ran before it.
     translation.activate(settings.LANGUAGE_CODE)
     yield
     cache.clear()
-    article_states.clear()
     translation.activate(settings.LANGUAGE_CODE)
 
 

@@ -1,7 +1,12 @@
 """The anonymous page cache (shinbun.core.pagecache): shared pages for visitors,
 never a per-reader page for anyone else."""
 
+import subprocess
+import sys
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from shinbun.newsroom import publishing
 from tests.conftest import BODY_MARKER
@@ -127,3 +132,19 @@ def test_unpublishing_removes_every_language_copy(
         publishing.unpublish(article)
     for url in urls:
         assert visitor.get(url).status_code == 404, url
+
+
+def test_a_purge_in_one_process_reaches_every_other(visitor, make, django_assert_num_queries):
+    """The page cache is the deployment's shared cache, never a process's memory: a page
+    cached here is purged by another process (a worker publishing a correction)."""
+    url = make.article().get_absolute_url()
+    visitor.get(url)
+    with django_assert_num_queries(0):
+        visitor.get(url)  # from the cache
+    purge = f"from shinbun.core.pagecache import purge_paths; purge_paths([{url!r}])"
+    subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {purge}"], check=True, timeout=60
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert visitor.get(url).status_code == 200
+    assert len(queries) > 0  # rendered again

@@ -31,9 +31,6 @@ BASE_URL = env_str("SHINBUN_BASE_URL", "").rstrip("/")
 PAGE_SIZE = env_int("SHINBUN_PAGE_SIZE", 20, minimum=1)
 # How long an anonymous page may be served from the page cache and by a CDN.
 PAGE_CACHE_SECONDS = env_int("SHINBUN_PAGE_CACHE_SECONDS", 60, minimum=0)
-# How long a server process may reuse an article's access level and version on member
-# pages (newsroom/views.py visible_article_state); the process that saves it, at once.
-ARTICLE_STATE_SECONDS = env_int("SHINBUN_ARTICLE_STATE_SECONDS", 5, minimum=0)
 PUBLISHER_NAME = env_str("SHINBUN_PUBLISHER_NAME", "シンブン株式会社")
 # Membership: paid articles a free member may read in full per calendar month (Japan time).
 METER_LIMIT = env_int("SHINBUN_METER_LIMIT", 10, minimum=0)
@@ -140,9 +137,8 @@ LOGOUT_REDIRECT_URL = "newsroom:home"
 
 # Accounts (django-allauth): e-mail only, verified; password or a one-time code by e-mail.
 AUTHENTICATION_BACKENDS = [
-    # Django's and allauth's, with the per-request user lookup compiled once.
-    "shinbun.members.backends.ModelBackend",
-    "shinbun.members.backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 ACCOUNT_ADAPTER = "shinbun.members.accounts.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -168,7 +164,10 @@ ACCOUNT_RATE_LIMITS = {
     "request_login_code": "20/m/ip,3/m/key",
 }
 
+# One cache shared by every process of the deployment (never per-process memory):
+# purges, rate limits, sessions and cached reader states must be seen by all of them.
 REDIS_URL = env_str("REDIS_URL")
+CACHE_DIR = Path(env_str("SHINBUN_CACHE_DIR", str(DATA_DIR / "cache"))).resolve()
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -178,21 +177,19 @@ if REDIS_URL:
         }
     }
 else:
+    # diskcache: SQLite files that every process on the machine opens.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 5000},
+            "BACKEND": "shinbun.core.cache.DiskCache",
+            "LOCATION": str(CACHE_DIR),
+            # Writers lock one shard at a time, so processes seldom wait for each other.
+            "SHARDS": 8,
+            # Seconds a read waits for a locked shard before it counts as a miss.
+            "DATABASE_TIMEOUT": 0.1,
+            "OPTIONS": {"size_limit": env_int("SHINBUN_CACHE_SIZE_MB", 1024, minimum=16) * 2**20},
         }
     }
-
-# Caches of per-reader lookups (member pages, issue 3) need a cache that every server
-# process shares, so that a change made in one process (logout, a subscription) is seen
-# by all at once: Redis. With the per-process cache they stay off (sessions in the
-# database, the subscription read per request); tests run in one process and use them.
-SHARED_CACHE = bool(REDIS_URL) or TESTING
-# Django's db engine, or cached_db with a shared cache; the row lookup compiled once.
-SESSION_ENGINE = "shinbun.members.sessions"
-READER_CACHE_SECONDS = env_int("SHINBUN_READER_CACHE_SECONDS", 60 if SHARED_CACHE else 0, minimum=0)
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 HUEY = {
     "name": "shinbun",

@@ -1,11 +1,11 @@
 """The anonymous page cache.
 
 Pages for readers without a session are the same bytes for everyone, so they are
-kept in the cache (Redis when REDIS_URL is set, else per process) and sent with
-Cache-Control/ETag so a CDN can hold them too. A request that carries a session
-cookie never reads or fills this cache, so nothing per-reader can leak into it.
-Publishing purges the pages an article appears on; the TTL bounds staleness for
-caches that a purge cannot reach (the per-process cache of other workers).
+kept in the cache that every process of the deployment shares (settings.CACHES) and
+sent with Cache-Control/ETag so a CDN can hold them too. A request that carries a
+session cookie never reads or fills this cache, so nothing per-reader can leak into it.
+Publishing purges the pages an article appears on; the TTL bounds staleness for the
+caches that a purge cannot reach (browsers, and a CDN until it is purged).
 """
 
 import hashlib

@@ -1,4 +1,4 @@
-"""Cached variants of pages for logged-in readers (member article pages, issue 3).
+"""Cached variants of pages for logged-in readers (member article pages).
 
 A member's article page differs from another member's in few places. What depends on
 the reader's *kind and entitlement* (full text or lead, paywall, meter note, gates,
@@ -11,19 +11,18 @@ caused it to be rendered, and any request that would show something else persona
 (queued messages) gets the full render.
 
 Keys carry the article's ``modified`` stamp (read per request), so a change of the
-article (publish, correction, admin edit) is seen at once in every process, cache shared
-or not; the TTL (PAGE_CACHE_SECONDS) bounds the rest (navigation, related lists).
+article (publish, correction, admin edit) is seen at once; the TTL (PAGE_CACHE_SECONDS)
+bounds the rest (navigation, related lists).
 """
 
 import hashlib
-import secrets
 from functools import cache as memoize
 
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
+from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape
@@ -82,29 +81,10 @@ def render_variant(request, template_name: str, context: dict) -> bytes:
     return get_template(template_name).render(context).encode()
 
 
-def csrf_token(request) -> str:
-    """``get_token(request)`` in the same format (the cookie's secret under a fresh random
-    mask), with the mask drawn by one read of the system's random source instead of 32:
-    Django's masking cost a member page about as much as one of its queries. Anything
-    unusual (no secret yet) goes to Django."""
-    secret = request.META.get("CSRF_COOKIE")
-    if not secret or len(secret) != CSRF_SECRET_LENGTH:
-        return get_token(request)
-    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # as get_token: renew the cookie
-    chars, size = CSRF_ALLOWED_CHARS, len(CSRF_ALLOWED_CHARS)
-    limit = 256 - 256 % size  # unbiased: bytes at or above it are drawn again
-    mask = []
-    while len(mask) < CSRF_SECRET_LENGTH:
-        mask.extend(byte % size for byte in secrets.token_bytes(48) if byte < limit)
-    mask = mask[:CSRF_SECRET_LENGTH]
-    cipher = (chars[(chars.index(c) + m) % size] for c, m in zip(secret, mask, strict=True))
-    return "".join(chars[m] for m in mask) + "".join(cipher)
-
-
 def fill(request, content: bytes) -> HttpResponse:
     name = escape(request.user.get_short_name())
     content = content.replace(slot("name").encode(), name.encode()).replace(
-        slot("csrf").encode(), csrf_token(request).encode()
+        slot("csrf").encode(), get_token(request).encode()
     )
     return HttpResponse(content, content_type="text/html; charset=utf-8")
 

@@ -13,19 +13,17 @@ and counts the read when the meter opens the article.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
-from types import SimpleNamespace
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
-from shinbun.core.compiled import CompiledQuery
+from shinbun.core.cache import CachedState, forget, read_through
 from shinbun.core.timefmt import JST
+from shinbun.members.models import MeteredRead, Subscription, User
 
 
 class ReaderKind(StrEnum):
@@ -108,36 +106,52 @@ class ArticleRef(NamedTuple):
     access: str
 
 
+# Whoever did not cancel keeps reading this long after the period's end: the renewal (the
+# provider's notice, or the periodic pass) may land a little late.
+RENEWAL_SLACK = timedelta(days=1)
+
+
+class SubscriptionState(NamedTuple):
+    """What the access rule needs of a member's live subscription."""
+
+    status: str
+    current_period_end: datetime | None
+    cancel_at_period_end: bool
+
+
+NO_SUBSCRIPTION = SubscriptionState("", None, False)
+
+
+def grants_access(subscription: SubscriptionState | Subscription | None, now: datetime) -> bool:
+    """Does this subscription make its member a paid reader at this moment?"""
+    if subscription is None or subscription.status not in Subscription.LIVE:
+        return False
+    end = subscription.current_period_end
+    if subscription.status == Subscription.Status.PAST_DUE:
+        end += timedelta(days=settings.PAST_DUE_GRACE_DAYS)
+    elif not subscription.cancel_at_period_end:
+        end += RENEWAL_SLACK
+    return now < end
+
+
 def reader_for(user, now: datetime | None = None) -> Reader:
-    """Who this user is as a reader at this moment (one query for a member; remembered
-    on the user object for the rest of the request)."""
+    """Who this user is as a reader at this moment (one query for a member, none while
+    their subscription's state is cached)."""
     if user is None or not user.is_authenticated:
         return VISITOR
     if user.is_staff:
         return Reader(ReaderKind.EDITOR, user.pk)
-    cached = getattr(user, "_shinbun_reader", None)
-    if cached is not None and now is None:
-        return cached
-    from shinbun.members.models import Subscription
-    from shinbun.members.services import grants_access
+    return reader_of(user, subscription_state(user.pk), now)
 
-    moment = now or timezone.now()
-    state = subscription_state(user.pk, user)
-    subscription = None if state is None else SimpleNamespace(**state)
-    if grants_access(subscription, moment):
-        kind = (
-            ReaderKind.TRIALING
-            if subscription.status == Subscription.Status.TRIALING
-            else ReaderKind.PAID
-        )
-    elif getattr(user, "is_expert", False):
-        kind = ReaderKind.EXPERT
-    else:
-        kind = ReaderKind.FREE
-    reader = Reader(kind, user.pk)
-    if now is None:
-        user._shinbun_reader = reader
-    return reader
+
+def reader_of(user, subscription: SubscriptionState, now: datetime | None = None) -> Reader:
+    """A member (not an editor) as a reader, given their subscription's state."""
+    if grants_access(subscription, now or timezone.now()):
+        paid = subscription.status != Subscription.Status.TRIALING
+        return Reader(ReaderKind.PAID if paid else ReaderKind.TRIALING, user.pk)
+    if user.is_expert:
+        return Reader(ReaderKind.EXPERT, user.pk)
+    return Reader(ReaderKind.FREE, user.pk)
 
 
 # The reader's subscription state, cached per member ----------------------------------
@@ -147,70 +161,42 @@ def reader_for(user, now: datetime | None = None) -> Reader:
 # invalidation. Every change of a Subscription row (members/services.py, the admin,
 # payment notices), the member's deletion and logout call forget_reader (receivers in
 # members/receivers.py), now and again once the transaction commits. The TTL bounds a
-# request that read the old row just before the change committed. Off (0) without a
-# cache shared by all server processes: a per-process cache cannot be invalidated from
-# the process that made the change.
+# request that read the old row just before the change committed.
 
-SUBSCRIPTION_FIELDS = ("status", "current_period_end", "cancel_at_period_end")
-LOAD = object()  # the user was loaded without the subscription state
+READER_STATE_SECONDS = 60
 
 
 def _reader_key(user_id: int) -> str:
     return f"members:reader-state:{user_id}"
 
 
-def subscription_state(user_id: int, user=None) -> dict | None:
-    """The live subscription's status and period end, or None (one query, or none: the
-    logged-in request's user comes with it, see members/backends.py)."""
-    loaded = getattr(user, "live_subscription", LOAD)
-    if loaded is not LOAD:
-        return loaded
-    ttl = settings.READER_CACHE_SECONDS
-    if ttl:
-        hit = cache.get(_reader_key(user_id))
-        if hit is not None:
-            return hit[0]
-    state = _live_subscription_row(user_id)
-    if ttl:
-        cache.set(_reader_key(user_id), (state,), ttl)
-    return state
+def _live_subscription(user_id: int) -> SubscriptionState:
+    row = (
+        Subscription.objects.live()
+        .filter(user_id=user_id)
+        .order_by("id")
+        .values_list(*SubscriptionState._fields)
+        .first()
+    )
+    return NO_SUBSCRIPTION if row is None else SubscriptionState(*row)
 
 
-def live_subscription_queryset(user):
-    """The live subscription of a user (an id, or OuterRef("pk") inside a user query)."""
-    from shinbun.members.models import Subscription
-
-    return Subscription.objects.live().filter(user_id=user).order_by("id")
-
-
-LIVE_SUBSCRIPTION = CompiledQuery(
-    lambda user_id: live_subscription_queryset(user_id).values_list(*SUBSCRIPTION_FIELDS)[:1],
-    -987654321,
-)
+def cached_subscription_state(user_id: int) -> CachedState:
+    """The member's live subscription's status and period end (NO_SUBSCRIPTION if none)."""
+    return CachedState(
+        _reader_key(user_id), lambda: _live_subscription(user_id), READER_STATE_SECONDS
+    )
 
 
-def _live_subscription_row(user_id: int) -> dict | None:
-    """The live subscription's fields (``Subscription.objects.live()``), compiled once:
-    every logged-in request asks it."""
-    return subscription_fields(LIVE_SUBSCRIPTION.first(user_id))
-
-
-def subscription_fields(values) -> dict | None:
-    """SUBSCRIPTION_FIELDS's values (None where there is no live subscription) as a dict."""
-    if values is None or values[0] is None:
-        return None
-    return dict(zip(SUBSCRIPTION_FIELDS, values, strict=True))
+def subscription_state(user_id: int) -> SubscriptionState:
+    return read_through(cached_subscription_state(user_id))[0]
 
 
 def forget_reader(user_id: int | None) -> None:
     """The one invalidation of a member's cached reader state: call it on every change of
     their subscriptions, on logout and on deletion."""
-    if user_id is None:
-        return
-    key = _reader_key(user_id)
-    cache.delete(key)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: cache.delete(key))
+    if user_id is not None:
+        forget(_reader_key(user_id))
 
 
 def decide(
@@ -258,25 +244,27 @@ def is_metered(reader: Reader, access: str) -> bool:
     return access == "paid" and reader.kind in MEMBER_KINDS and reader.user_id is not None
 
 
-def _meter_rows(user_id, article_id, month):
-    from shinbun.members.models import MeteredRead
-
-    return (
-        MeteredRead.objects.filter(user_id=user_id, month=month)
-        .values("month")
-        .annotate(used=Count("id"), counted=Count("id", filter=Q(article_id=article_id)))
-        .values_list("used", "counted")
-    )
+def _meter_key(user_id: int, month: date) -> str:
+    return f"members:meter:{user_id}:{month.isoformat()}"
 
 
-METER = CompiledQuery(_meter_rows, -987654321, -987654322, date(1901, 1, 1))
+def _metered_articles(user_id: int, month: date) -> frozenset[int]:
+    """The paid articles counted for this member this month: never more than the limit."""
+    reads = MeteredRead.objects.filter(user_id=user_id, month=month)
+    return frozenset(reads.values_list("article_id", flat=True))
 
 
 def meter_state(user_id: int, article_id: int, month: date) -> MeterState:
-    """One query, whatever the member's history (compiled once: free members ask it on
-    every paid article)."""
-    used, counted = METER.first(user_id, article_id, month) or (0, 0)
-    return MeterState(settings.METER_LIMIT, used, counted > 0)
+    """From the shared cache (count_read forgets it), or one query whatever the member's
+    history."""
+    (counted,) = read_through(
+        CachedState(
+            _meter_key(user_id, month),
+            lambda: _metered_articles(user_id, month),
+            READER_STATE_SECONDS,
+        )
+    )
+    return MeterState(settings.METER_LIMIT, len(counted), article_id in counted)
 
 
 def count_read(user_id: int, article_id: int, month: date, now: datetime) -> MeterState:
@@ -286,11 +274,12 @@ def count_read(user_id: int, article_id: int, month: date, now: datetime) -> Met
     IMMEDIATE transactions, which take the write lock at BEGIN), so two concurrent reads
     are counted one after the other; the unique (user, month, article) constraint backs it.
     """
-    from shinbun.members.models import MeteredRead, User
-
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user_id).values_list("pk").first()
-        state = meter_state(user_id, article_id, month)
+        # Only a cached meter that said "count it" leads here: forgotten, as it may be stale.
+        forget(_meter_key(user_id, month))
+        counted = _metered_articles(user_id, month)
+        state = MeterState(settings.METER_LIMIT, len(counted), article_id in counted)
         if state.counted or state.used >= state.limit:
             return state
         try:

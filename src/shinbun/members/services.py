@@ -12,18 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shinbun.core.cache import CachedState, read_through
 from shinbun.core.timefmt import JST
 from shinbun.members.models import AuditLog, Campaign, Plan, Receipt, Subscription, User
 
 # Whoever held a paid subscription that ended less than this long ago is not new.
 NEW_SUBSCRIBER_GAP = timedelta(days=365)
 CAMPAIGN_CACHE_KEY = "members:running-campaign"
-RENEWAL_SLACK = timedelta(days=1)
 
 
 class MembershipError(Exception):
@@ -78,17 +77,24 @@ def running_campaign(now: datetime | None = None) -> Campaign | None:
     return running.order_by("-starts_at").first()
 
 
-def campaign_cta(now: datetime | None = None) -> str | None:
-    """The running campaign's button text, cached briefly: every page shows it."""
+def _running_cta() -> tuple[str, datetime | None]:
+    campaign = running_campaign()
+    return (campaign.cta_text, campaign.ends_at) if campaign else ("", None)
+
+
+def cached_campaign_cta() -> CachedState:
+    """The running campaign's button text and end, kept briefly: every page shows it (the
+    admin forgets it when a campaign changes)."""
+    return CachedState(CAMPAIGN_CACHE_KEY, _running_cta, 60)
+
+
+def campaign_cta(now: datetime | None = None, cached: tuple | None = None) -> str | None:
+    """The running campaign's button text, or None; ``cached`` is cached_campaign_cta's
+    value when the caller read it already."""
     if now is not None:
         campaign = running_campaign(now)
         return campaign.cta_text if campaign else None
-    cached = cache.get(CAMPAIGN_CACHE_KEY)
-    if cached is None:
-        campaign = running_campaign()
-        cached = (campaign.cta_text if campaign else "", campaign.ends_at if campaign else None)
-        cache.set(CAMPAIGN_CACHE_KEY, cached, 60)
-    text, ends_at = cached
+    text, ends_at = cached or read_through(cached_campaign_cta())[0]
     if not text or (ends_at and ends_at <= timezone.now()):
         return None
     return text
@@ -512,18 +518,3 @@ def settle_due(now: datetime | None = None) -> dict[str, int]:
             renew(sub, actor=None, reason=_("自動更新(手動決済)"), now=now)
             counts["renewed"] += 1
     return counts
-
-
-def grants_access(subscription, now: datetime) -> bool:
-    """Does this subscription (a Subscription, or anything with its status, period end
-    and cancel_at_period_end) make its member a paid reader at this moment?"""
-    if subscription is None or subscription.status not in Subscription.LIVE:
-        return False
-    end = subscription.current_period_end
-    if subscription.status == Subscription.Status.PAST_DUE:
-        end += timedelta(days=settings.PAST_DUE_GRACE_DAYS)
-    elif not subscription.cancel_at_period_end:
-        # A renewal (the provider's notice, or the periodic pass) may land a little after
-        # the period's end; a member who did not cancel keeps reading meanwhile.
-        end += RENEWAL_SLACK
-    return now < end

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,8 +8,6 @@ class NewsroomConfig(AppConfig):
     verbose_name = _("編集局")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
         from shinbun.newsroom import tasks  # noqa: F401  (registers periodic tasks)
         from shinbun.newsroom.models import Article
         from shinbun.newsroom.views import forget_article_state

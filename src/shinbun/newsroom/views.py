@@ -1,21 +1,17 @@
 """Reader pages of the newsroom. Views parse, authorise (through entitlements) and render."""
 
-import time
-from datetime import UTC, datetime
-
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from shinbun.core import variantcache
-from shinbun.core.compiled import CompiledQuery
+from shinbun.core.cache import CachedState, forget, read_through
 from shinbun.core.links import absolute_url
 from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.core.pagination import keyset_page_for
 from shinbun.members import entitlements, gates
-from shinbun.members.services import campaign_cta
+from shinbun.members.services import cached_campaign_cta, campaign_cta
 from shinbun.newsroom.body import figure_keys
 from shinbun.newsroom.context_processors import site
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
@@ -138,55 +134,60 @@ def article(request, article_id: int):
     return render(request, "newsroom/article.html", article_page_context(request, obj))
 
 
-VISIBLE_ARTICLE_STATE = CompiledQuery(
-    lambda pk, now: Article.objects.published(now).filter(pk=pk).values_list("access", "modified"),
-    -987654321,
-    datetime(1901, 1, 1, tzinfo=UTC),
-)
+def _article_state_key(article_id: int) -> str:
+    return f"newsroom:article-state:{article_id}"
 
 
-article_states: dict[int, tuple[float, tuple | None]] = {}
+def _visible_article_state(article_id: int) -> tuple[str, str] | None:
+    visible = Article.objects.published().filter(pk=article_id)
+    row = visible.values_list("access", "modified").first()
+    return None if row is None else (row[0], row[1].isoformat())
 
 
-def visible_article_state(article_id: int):
+def cached_article_state(article_id: int) -> CachedState:
     """(access, modified) of a visible article (``Article.objects.published()``), or None:
-    the member page's hot path, compiled once, and reused by this process for
-    ARTICLE_STATE_SECONDS (a micro-cache: a hot article's readers share one lookup).
-    Saving an article forgets it in the saving process at once (forget_article_state)."""
-    ttl = settings.ARTICLE_STATE_SECONDS
-    moment = time.monotonic()
-    hit = article_states.get(article_id)
-    if hit is not None and hit[0] > moment:
-        return hit[1]
-    state = VISIBLE_ARTICLE_STATE.first(article_id, timezone.now())
-    if ttl:
-        if len(article_states) >= 10_000:
-            article_states.clear()
-        article_states[article_id] = (moment + ttl, state)
-    return state
+    what the member page reads of the article before it looks for a cached variant.
+
+    A visible article's state is the same for every reader, so it is kept in the shared
+    cache until the article is saved or deleted (forget_article_state) or the page cache's
+    TTL ends, whichever comes first: as fresh as the anonymous page. An invisible one is
+    never kept, so a scheduled article shows the moment its time comes."""
+    return CachedState(
+        _article_state_key(article_id),
+        lambda: _visible_article_state(article_id),
+        settings.PAGE_CACHE_SECONDS,
+    )
 
 
 def forget_article_state(sender, instance, **kwargs) -> None:
-    article_states.pop(instance.pk, None)
+    """On every save or deletion of an article, and again once its transaction commits
+    (a request may have cached the old state in between)."""
+    forget(_article_state_key(instance.pk))
 
 
 def member_article(request, article_id: int):
     """A logged-in reader's article page from the variant cache (core/variantcache.py).
 
-    Per request: the article's access level and version (one query), the entitlement
-    decision (which counts a metered read, exactly as for the full render), and the slots
-    filled with this reader's name and CSRF token. The key holds everything the variant
-    shows that depends on the reader: kind, decision, meter."""
-    state = visible_article_state(article_id)
+    Per request: the article's access level and version, the reader's subscription and
+    the running campaign (one round trip to the shared cache), the entitlement decision
+    (which counts a metered read, exactly as for the full render), and the slots filled
+    with this reader's name and CSRF token. The key holds everything the variant shows
+    that depends on the reader: kind, decision, meter."""
+    user = request.user
+    state, subscription, campaign = read_through(
+        cached_article_state(article_id),
+        entitlements.cached_subscription_state(user.pk),
+        cached_campaign_cta(),
+    )
     if state is None:
         raise Http404("no such article")
-    reader = entitlements.reader_for(request.user)
+    reader = entitlements.reader_of(user, subscription)
     decision = entitlements.open_article(reader, entitlements.ArticleRef(article_id, state[0]))
     meter = decision.meter
     key = variantcache.key(
         "article",
         article_id,
-        str(state[1]),  # the article's version: any save changes it
+        state[1],  # the article's version: any save changes it
         request.path,
         request.get_host(),
         request.scheme,
@@ -194,7 +195,7 @@ def member_article(request, article_id: int):
         decision.full_text,
         decision.reason,
         None if meter is None else (meter.limit, meter.remaining),
-        campaign_cta(),
+        campaign_cta(cached=campaign),
     )
 
     def render_page() -> bytes:

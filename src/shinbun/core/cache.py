@@ -1,0 +1,50 @@
+"""The shared cache: the embedded default's backend, and cached copies of database state
+(read through, several in one round trip, forgotten when the state changes)."""
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from diskcache import DjangoCache
+from django.core.cache import cache
+from django.db import transaction
+
+
+class DiskCache(DjangoCache):
+    """diskcache's Django cache: SQLite files that every process on the machine opens."""
+
+    def close(self, **kwargs) -> None:
+        """Keep the connections open, as Django's Redis cache keeps its pool. Django closes
+        every cache when a request finishes; diskcache would reopen its files and re-read
+        its settings on the next request, which costs more than the lookups themselves.
+        The connections belong to one thread and are reopened after a fork."""
+
+
+def forget(key: str) -> None:
+    """Delete a cached copy of database state now, and again once the transaction that
+    changes the state commits: a request may cache the old state in between."""
+    cache.delete(key)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: cache.delete(key))
+
+
+class CachedState(NamedTuple):
+    """A copy of database state kept in the shared cache: its key, how to load it, and for
+    how long to keep it. A load that finds nothing (None) is not kept."""
+
+    key: str
+    load: Callable[[], Any]
+    seconds: int
+
+
+def read_through(*states: CachedState) -> list:
+    """The values of these states, from the cache in one round trip, or loaded and kept."""
+    found = cache.get_many([state.key for state in states])
+    values = []
+    for state in states:
+        value = found.get(state.key)
+        if value is None:
+            value = state.load()
+            if value is not None:
+                cache.set(state.key, value, state.seconds)
+        values.append(value)
+    return values
