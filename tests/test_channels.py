@@ -1,5 +1,5 @@
 """Every reader kind x every access level x every channel: no full text reaches a reader
-who may not read it, and a reader who may read gets all of it (SPEC §1, issue 3)."""
+who may not read it, and a reader who may read gets all of it (SPEC §1)."""
 
 import pytest
 
