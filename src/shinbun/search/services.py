@@ -14,11 +14,12 @@ from shinbun.core.compiled import CompiledQuery, driver_cursor
 from shinbun.core.timefmt import JST
 from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Column, Keyword, Section, Series
-from shinbun.search.analysis import Found, first_found, form_found, matched_spans, normalize_text
+from shinbun.search.analysis import normalize_text
 from shinbun.search.backends import MAX_KEY, MIN_KEY, backend
 from shinbun.search.indexing import article_id_of, sort_key
 from shinbun.search.models import SearchDocument
 from shinbun.search.query import ParsedQuery, parse_query
+from shinbun.search.spans import Found, first_found, form_found, matched_spans
 
 SORTS = ("newest", "relevance")
 MAX_OFFSET = 10_000
@@ -214,7 +215,7 @@ def make_snippets(articles: list[Article], reader, words: set[str]) -> list[Safe
     written the window is cut there and only the window is analysed. Where none does (a
     word written in another form, いる for 居る; a word only in the headline, or only in
     what the reader may not read), the stored forms of the article's search document
-    tell whether and where its text holds one (analysis.form_found): one query for the
+    tell whether and where its text holds one (spans.form_found): one query for the
     page's documents, and a region of the text analysed instead of the text up to the
     match, whose words then mark the window."""
     texts = [normalize_text(readable_text(article, reader)) for article in articles]
