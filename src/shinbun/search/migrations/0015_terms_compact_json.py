@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('search', '0014_drop_newest_vectors'),
+        ("search", "0014_drop_newest_vectors"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='searchdocument',
-            name='terms',
+            model_name="searchdocument",
+            name="terms",
             field=models.JSONField(default=dict, encoder=shinbun.search.models.CompactJSONEncoder),
         ),
     ]
