@@ -50,8 +50,8 @@ class PostgresEngine(Engine):
     row_budget = 2_000  # rows walked to rank common words (~100 ms)
     candidates = 100  # a phrase's best by its words, ranked again by the phrase
     # The newest articles the probe may read: a row's vector costs ~7 µs from the narrow
-    # table at 1,000,000 articles (~30 µs from the documents' rows before), so 2,000
-    # rows (~15 ms) find 20 matches of a query in 1 % of the articles.
+    # table at 1,000,000 articles, so 2,000 rows (~15 ms) find 20 matches of a query in
+    # 1 % of the articles.
     probe_rows = 2_000
 
     def probe_newest(self, cursor, plan: Plan) -> list[int] | None:
@@ -138,9 +138,8 @@ class PostgresEngine(Engine):
 
     def surely_over_cap(self, cursor, plan: Plan) -> bool:
         """Two common words whose 20 newest matches put their count between COUNT_CAP
-        and ``narrow``: counting was 40-70 ms at 1,000,000 articles (開始 デジタル,
-        此の ずっと: 32,000-35,000 matches); with the share read instead, the whole
-        searches take 21 and 28 ms (67 and 75 before)."""
+        and ``narrow``: counting costs 40-70 ms at 1,000,000 articles (開始 デジタル,
+        此の ずっと: 32,000-35,000 matches), reading the share a third of that."""
         matches = self.newest_over_cap(cursor, plan, self.share_enough)
         if matches is None:
             return False
@@ -166,8 +165,7 @@ class PostgresEngine(Engine):
         if plan.key_from > MIN_KEY or plan.key_to < MAX_KEY or independent <= COUNT_CAP:
             return None
         cursor.execute(
-            f"SELECT sort_key, {plan.match} FROM (SELECT sort_key, tsv "
-            f"FROM {self.source} "
+            f"SELECT sort_key, {plan.match} FROM (SELECT sort_key, tsv FROM {self.source} "
             "ORDER BY sort_key DESC LIMIT %s) w WHERE tsv @@ %s::tsquery "
             "ORDER BY sort_key DESC LIMIT %s",
             [*plan.match_params, self.share_rows, f"'{rarest}'", enough or self.share_rows],
