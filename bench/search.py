@@ -173,7 +173,7 @@ def raw_runner():
     key = engine.key
     # The engine's own match condition, one parameter: the query expression.
     matched, _ = engine.condition(parse_query("試験"))
-    matching = f"SELECT {key} FROM {engine.source} WHERE {matched} "
+    matching = f"SELECT {key} FROM {engine.table} WHERE {matched} "
     newest = matching + f"ORDER BY {key} DESC LIMIT 20"
     if postgres:  # the backend's ranking: RUM's distance, or ts_rank_cd with GIN
         rank = f"{engine.rank}{'' if uses_rum(connection.alias) else ', sort_key DESC'}"
@@ -183,7 +183,7 @@ def raw_runner():
     # What the API answers, written by hand: the count (stopped where ours stops) and
     # the page's articles with what a result shows (the API's summary).
     count = (
-        f"SELECT count(*) FROM (SELECT 1 FROM {engine.source} WHERE {matched} "
+        f"SELECT count(*) FROM (SELECT 1 FROM {engine.table} WHERE {matched} "
         f"LIMIT {COUNT_CAP + 1}) t"
     )
     # By the ids the keys were made from, as services._articles reads them (through the
@@ -234,7 +234,7 @@ def count_matches(queries: dict[str, list[str]]) -> dict[str, list[int]]:
             out[name] = []
             for raw in items:
                 matched, params = engine.condition(parse_query(raw))
-                cursor.execute(f"SELECT count(*) FROM {engine.source} WHERE {matched}", params)
+                cursor.execute(f"SELECT count(*) FROM {engine.table} WHERE {matched}", params)
                 out[name].append(cursor.fetchone()[0])
     return out
 

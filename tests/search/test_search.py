@@ -723,7 +723,7 @@ def test_a_one_word_search_takes_its_count_from_term_stats(make, index):
     """Over the whole archive, a one-word search sends no count to the engine (and no
     query at all past its matches); with a date range, an excluded word, a filter or a
     second word, or a facet marker typed as a word, it counts."""
-    engine_table = backends.backend().source
+    engine_table = backends.backend().table
     articles = [make.article(headline=f"台風{n}号の進路", lead="雨と風。") for n in range(3)]
     index(*articles)
 

@@ -62,8 +62,7 @@ class Engine:
     lists, is what made common queries slow. Newest first is then one walk down the
     key; relevance ranks within the newest matches (``ranked``)."""
 
-    table: str  # the engine's own table
-    source: str  # table searched
+    table: str  # the engine's own table, searched
     key: str  # the time-ordered key column
     rank: str  # ORDER BY expression for relevance (best first)
     rank_uses_match = False  # whether `rank` takes the match parameters again
@@ -113,7 +112,7 @@ class Engine:
 
     def count(self, cursor, where: str, params: list) -> int:
         cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {self.source} WHERE {where} "
+            f"SELECT count(*) FROM (SELECT 1 FROM {self.table} WHERE {where} "
             f"LIMIT {COUNT_CAP + 1}) t",
             params,
         )
@@ -170,7 +169,7 @@ class Engine:
 
     def newest_page(self, cursor, plan: "Plan", count: int, limit: int, offset: int):
         cursor.execute(
-            f"SELECT {self.key} FROM {self.source} WHERE {plan.where} "
+            f"SELECT {self.key} FROM {self.table} WHERE {plan.where} "
             f"ORDER BY {self.newest_order(plan, count)} LIMIT %s OFFSET %s",
             [*plan.params, limit, offset],
         )
@@ -209,7 +208,7 @@ class Engine:
         """The ``probe`` newest matches (fewer: all there are), or None to leave a
         query whose matches are sparse among the newest articles to the index."""
         cursor.execute(
-            f"SELECT {self.key} FROM {self.source} WHERE {plan.where} "
+            f"SELECT {self.key} FROM {self.table} WHERE {plan.where} "
             f"ORDER BY {self.key} DESC LIMIT %s",
             [*plan.params, self.probe],
         )
@@ -223,14 +222,14 @@ class Engine:
         floor = plan.key_from
         if count > RELEVANCE_WINDOW:
             cursor.execute(
-                f"SELECT {self.key} FROM {self.source} WHERE {plan.where} "
+                f"SELECT {self.key} FROM {self.table} WHERE {plan.where} "
                 f"ORDER BY {self.key} DESC LIMIT 1 OFFSET {RELEVANCE_WINDOW - 1}",
                 plan.params,
             )
             row = cursor.fetchone()  # none when an estimated count overshot
             floor = row[0] if row else floor
         cursor.execute(
-            f"SELECT {self.key} FROM {self.source} WHERE {plan.where} "
+            f"SELECT {self.key} FROM {self.table} WHERE {plan.where} "
             f"ORDER BY {self.rank}, {self.key} DESC LIMIT %s OFFSET %s",
             [*plan.match_params, floor, plan.key_to, *self.rank_params(plan), limit, offset],
         )

@@ -39,7 +39,7 @@ class PostgresEngine(Engine):
     # leave rows of ~60 bytes, so the 1,000,000 rows' sort keys fit in shared buffers
     # (60 MB instead of the documents' 1 GB), and a new topic vector or norm on a
     # document does not write its vector again.
-    table = source = "search_tsv"
+    table = "search_tsv"
     key = "sort_key"
     rank_uses_match = True
 
@@ -66,7 +66,7 @@ class PostgresEngine(Engine):
         if share * rows < self.probe:
             return None
         cursor.execute(
-            f"SELECT sort_key FROM (SELECT sort_key, tsv FROM {self.source} "
+            f"SELECT sort_key FROM (SELECT sort_key, tsv FROM {self.table} "
             "WHERE sort_key BETWEEN %s AND %s ORDER BY sort_key DESC LIMIT %s) w "
             f"WHERE {plan.match} ORDER BY sort_key DESC LIMIT %s",
             [plan.key_from, plan.key_to, rows, *plan.match_params, self.probe],
@@ -75,7 +75,7 @@ class PostgresEngine(Engine):
         if len(newest) == self.probe:
             return newest
         cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {self.source} "
+            f"SELECT count(*) FROM (SELECT 1 FROM {self.table} "
             "WHERE sort_key BETWEEN %s AND %s LIMIT %s) r",
             [plan.key_from, plan.key_to, rows],
         )
@@ -117,7 +117,7 @@ class PostgresEngine(Engine):
         """(count, a page of keys in this order) from one query: every match is counted
         (``count(*) OVER ()``) on the way to the page."""
         cursor.execute(
-            f"SELECT sort_key, count(*) OVER () FROM {self.source} WHERE {plan.where} "
+            f"SELECT sort_key, count(*) OVER () FROM {self.table} WHERE {plan.where} "
             f"ORDER BY {order} LIMIT %s OFFSET %s",
             [*plan.params, *order_params, limit, offset],
         )
@@ -165,7 +165,7 @@ class PostgresEngine(Engine):
         if plan.key_from > MIN_KEY or plan.key_to < MAX_KEY or independent <= COUNT_CAP:
             return None
         cursor.execute(
-            f"SELECT sort_key, {plan.match} FROM (SELECT sort_key, tsv FROM {self.source} "
+            f"SELECT sort_key, {plan.match} FROM (SELECT sort_key, tsv FROM {self.table} "
             "ORDER BY sort_key DESC LIMIT %s) w WHERE tsv @@ %s::tsquery "
             "ORDER BY sort_key DESC LIMIT %s",
             [*plan.match_params, self.share_rows, f"'{rarest}'", enough or self.share_rows],
@@ -208,7 +208,7 @@ class PostgresEngine(Engine):
         rank_params = self.rank_params(plan)
         if self.has_rum and any(len(words) > 1 for words in plan.query.include):
             cursor.execute(
-                f"SELECT sort_key FROM (SELECT sort_key, tsv FROM {self.source} "
+                f"SELECT sort_key FROM (SELECT sort_key, tsv FROM {self.table} "
                 f"WHERE {plan.where} ORDER BY tsv <=> %s::tsquery LIMIT %s) c "
                 f"ORDER BY {self.rank}, sort_key DESC LIMIT %s OFFSET %s",
                 [
@@ -224,7 +224,7 @@ class PostgresEngine(Engine):
             # The index hands out matches best first: no second sort key (which would
             # make the planner sort every match itself).
             cursor.execute(
-                f"SELECT sort_key FROM {self.source} WHERE {plan.where} "
+                f"SELECT sort_key FROM {self.table} WHERE {plan.where} "
                 f"ORDER BY {self.rank} LIMIT %s OFFSET %s",
                 [*plan.params, *rank_params, limit, offset],
             )
@@ -235,7 +235,7 @@ class PostgresEngine(Engine):
     def ranked_newest(self, cursor, plan: Plan, window: int, limit: int, offset: int):
         """The newest ``window`` matches ranked, a page of them."""
         cursor.execute(
-            f"SELECT sort_key FROM (SELECT sort_key, tsv FROM {self.source} "
+            f"SELECT sort_key FROM (SELECT sort_key, tsv FROM {self.table} "
             f"WHERE {plan.where} ORDER BY sort_key DESC LIMIT %s) w "
             f"ORDER BY {self.rank}, sort_key DESC LIMIT %s OFFSET %s",
             [*plan.params, window, *self.rank_params(plan), limit, offset],

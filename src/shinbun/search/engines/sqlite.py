@@ -60,7 +60,7 @@ def bm25_by_stored_tokens(keys: list[int], plan: Plan) -> list[int]:
 
 
 class SQLiteEngine(Engine):
-    table = source = "search_fts"
+    table = "search_fts"
     key = "rowid"
     rank = f"bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0)"
     # Measured at 1,000,000 articles: bm25 reads ~0.1 µs per posting of the searched
