@@ -14,7 +14,7 @@ first. ``--articles N`` copies only the first N articles (by id: the generator s
 them over the whole period), e.g. a 100,000-article copy of a 1,000,000 archive for
 experiments; TermStat is then the full archive's, which only recommendations read.
 Each document's tsvector is written from its stored tokens by the backend's own
-``_tsvector`` (what indexing writes), so the engine's index matches the SQLite one.
+``tsvector`` (what indexing writes), so the engine's index matches the SQLite one.
 """
 
 import argparse
@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # In the order their foreign keys need; the search documents and the engine's rows last.
-ENGINE_TABLE = "search_tsv"  # backends.PostgresBackend.table
+ENGINE_TABLE = "search_tsv"  # engines.postgres.PostgresEngine.table
 TABLES = [
     "newsroom_section",
     "newsroom_series",
@@ -82,8 +82,9 @@ ARTICLE_COLUMN = {
 
 def source_rows(source, cursor, table: str, articles: int):
     """(the target's column names, the rows to copy) of one table. The engine's rows
-    are written from the documents' tokens by the backend's own ``_tsvector``."""
-    from shinbun.search.backends import IndexEntry, _tsvector
+    are written from the documents' tokens by the engine's own ``tsvector``."""
+    from shinbun.search.engine import IndexEntry
+    from shinbun.search.engines.postgres import tsvector
 
     where = (
         f"WHERE {ARTICLE_COLUMN[table]} <= {articles}"
@@ -96,7 +97,7 @@ def source_rows(source, cursor, table: str, articles: int):
             "ORDER BY rowid"
         )
         vectors = (
-            (key, _tsvector(IndexEntry(key, title, body, facets)))
+            (key, tsvector(IndexEntry(key, title, body, facets)))
             for key, title, body, facets in rows
         )
         return "sort_key, tsv", vectors

@@ -39,7 +39,7 @@ def main() -> int:
     from shinbun.search.models import SearchDocument
 
     call_command("migrate", verbosity=0)
-    from shinbun.search.indexing import set_norms
+    from shinbun.search.termstats import set_norms
 
     stale = list(SearchDocument.objects.filter(norm=0))
     for start in range(0, len(stale), 500):
@@ -86,7 +86,6 @@ def main() -> int:
 
 def _has_near_duplicates(documents) -> bool:
     """Whether any two of the article and its picks are near-duplicates by either rule."""
-    from shinbun.search.indexing import document_frequencies, term_weights
     from shinbun.search.recommend import (
         NEAR_DUPLICATE,
         SHINGLE_DUPLICATE,
@@ -94,6 +93,7 @@ def _has_near_duplicates(documents) -> bool:
         jaccard,
         shingles,
     )
+    from shinbun.search.termstats import document_frequencies, term_weights
 
     df, total = document_frequencies(f for d in documents for f in d.terms)
     vectors = [term_weights(d.terms, df, total) for d in documents]

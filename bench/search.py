@@ -90,7 +90,7 @@ def _single_token(form: str) -> bool:
 
 def _wordlike(form: str) -> bool:
     """Two or more characters, not a number or Latin, and not a grammatical word alone
-    (TermStat counts those too since the ninth session; the classes are as before)."""
+    (TermStat counts those too; the classes leave them out)."""
     from shinbun.search.analysis import analyze
 
     if len(form) < 2 or form.isdigit() or form.isascii():
@@ -162,7 +162,9 @@ def raw_runner():
     from django.db import connection
     from django.utils import timezone
 
-    from shinbun.search.backends import BODY_WEIGHT, COUNT_CAP, TITLE_WEIGHT, backend, uses_rum
+    from shinbun.search.backends import backend
+    from shinbun.search.engine import BODY_WEIGHT, COUNT_CAP, TITLE_WEIGHT
+    from shinbun.search.engines.postgres import uses_rum
     from shinbun.search.indexing import article_id_of
     from shinbun.search.query import parse_query
 
@@ -171,18 +173,17 @@ def raw_runner():
     key = engine.key
     # The engine's own match condition, one parameter: the query expression.
     matched, _ = engine.condition(parse_query("試験"))
-    matching = f"SELECT {key} FROM {engine.source} WHERE {matched} "
+    matching = f"SELECT {key} FROM {engine.table} WHERE {matched} "
     newest = matching + f"ORDER BY {key} DESC LIMIT 20"
     if postgres:  # the backend's ranking: RUM's distance, or ts_rank_cd with GIN
-        rank = f"{engine.rank}{'' if uses_rum() else ', sort_key DESC'}"
+        rank = f"{engine.rank}{'' if uses_rum(connection.alias) else ', sort_key DESC'}"
     else:
         rank = f"bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0), rowid DESC"
     relevance = matching + f"ORDER BY {rank} LIMIT 20"
     # What the API answers, written by hand: the count (stopped where ours stops) and
-    # the page's articles with what a result shows (the API's summary: until the
-    # sixteenth session, subheadline and updated_at were left out).
+    # the page's articles with what a result shows (the API's summary).
     count = (
-        f"SELECT count(*) FROM (SELECT 1 FROM {engine.source} WHERE {matched} "
+        f"SELECT count(*) FROM (SELECT 1 FROM {engine.table} WHERE {matched} "
         f"LIMIT {COUNT_CAP + 1}) t"
     )
     # By the ids the keys were made from, as services._articles reads them (through the
@@ -233,7 +234,7 @@ def count_matches(queries: dict[str, list[str]]) -> dict[str, list[int]]:
             out[name] = []
             for raw in items:
                 matched, params = engine.condition(parse_query(raw))
-                cursor.execute(f"SELECT count(*) FROM {engine.source} WHERE {matched}", params)
+                cursor.execute(f"SELECT count(*) FROM {engine.table} WHERE {matched}", params)
                 out[name].append(cursor.fetchone()[0])
     return out
 
@@ -242,7 +243,7 @@ def search_run(queries: dict[str, list[str]], reps: int, seed: int) -> dict:
     from shinbun.search import query as query_module
     from shinbun.search.services import search
 
-    # Code before the sixteenth session remembered no query (A/B runs in a worktree).
+    # An older checkout in an A/B run may remember no query.
     remembered = getattr(query_module, "_parsed", None)
     forget_queries = remembered.cache_clear if remembered else lambda: None
 

@@ -1,7 +1,6 @@
 """The one analysis function: what makes two spellings the same word for search."""
 
 import random
-import shutil
 import unicodedata
 from itertools import pairwise
 
@@ -9,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shinbun.search import analysis
-from shinbun.search.analysis import _nfkc, analyze, normalize_text, terms
+from shinbun.search import analysis, normalization, spans, tokenizing
+from shinbun.search.analysis import analyze, normalize_text, terms
 from shinbun.search.kanji import OLD_TO_NEW
-from tests.corpus import CORPUS, corpus_articles
+from shinbun.search.normalization import _nfkc
+from tests.corpus import corpus_articles
 
 
 @pytest.mark.parametrize(
@@ -157,8 +157,6 @@ def test_nfkc_equals_unicodedatas(text):
 
 
 def test_nfkc_of_the_corpus_equals_unicodedatas():
-    if not CORPUS.exists():
-        pytest.skip("the corpus is not on this machine")
     for number, article in corpus_articles(7):  # a seventh meets every kind of article
         text = article["body"]
         assert _nfkc(text) == unicodedata.normalize("NFKC", text), number
@@ -167,19 +165,19 @@ def test_nfkc_of_the_corpus_equals_unicodedatas():
 def test_pieces_cover_the_text_and_are_cut_before_a_line_break_after_a_sentence():
     paragraph = "東京都は予算案を発表した。財源は都税です!"
     text = "\n".join([paragraph * 4] * 6) + "\n見出し\n" + "終わり"
-    pieces = list(analysis._chunks(text))
+    pieces = list(tokenizing._chunks(text))
     assert len(pieces) > 1
     assert "".join(piece for _, piece in pieces) == text
     for (offset, piece), (next_offset, _) in pairwise(pieces):
         assert next_offset == offset + len(piece)
         assert text[next_offset] == "\n" and text[next_offset - 1] in "。!"
-        assert len(piece) >= analysis.PIECE_CHARS
+        assert len(piece) >= tokenizing.PIECE_CHARS
 
 
 def _whole(monkeypatch, text):
     with monkeypatch.context() as patch:
-        patch.setattr(analysis, "PIECE_CHARS", analysis.CHUNK_CHARS)
-        return analysis._words(text)
+        patch.setattr(tokenizing, "PIECE_CHARS", tokenizing.CHUNK_CHARS)
+        return tokenizing.words(text)
 
 
 def test_analysis_in_pieces_reads_every_word_as_the_whole_text_does(monkeypatch):
@@ -187,21 +185,19 @@ def test_analysis_in_pieces_reads_every_word_as_the_whole_text_does(monkeypatch)
     articles of the corpus, analysed whole and in pieces (a tenth of them; all 7,367
     agreed when the cut was chosen, cut at every such line break, while a cut after the
     line break, or after a line without a sentence end, changed words in 1-2 %)."""
-    if not CORPUS.exists():
-        pytest.skip("the corpus is not on this machine")
     compared = 0
     for number, article in corpus_articles(10):
         text = normalize_text(article["body"])
-        if len(list(analysis._chunks(text))) > 1:
-            assert analysis._words(text) == _whole(monkeypatch, text), number
+        if len(list(tokenizing._chunks(text))) > 1:
+            assert tokenizing.words(text) == _whole(monkeypatch, text), number
             compared += 1
     assert compared > 300
 
 
 def test_text_is_lowered_character_by_character_with_its_offsets_kept():
-    assert analysis._lowered("NHKとＡＢＣ") == "nhkとａｂｃ"
-    assert analysis._lowered("ΟΔΟΣ") == "οδοσ"  # not ς, as str.lower has it
-    assert analysis._lowered("İstanbul") == "İstanbul"  # not i̇, two characters
+    assert tokenizing._lowered("NHKとＡＢＣ") == "nhkとａｂｃ"
+    assert tokenizing._lowered("ΟΔΟΣ") == "οδοσ"  # not ς, as str.lower has it
+    assert tokenizing._lowered("İstanbul") == "İstanbul"  # not i̇, two characters
 
 
 def _corpus_texts(every: int, titles: bool = True) -> list[str]:
@@ -225,12 +221,12 @@ def test_sudachi_as_set_up_reads_every_piece_as_its_default_settings_do():
     from sudachipy import Dictionary, SplitMode
 
     default = Dictionary(dict="core").tokenizer(mode=SplitMode.A)
-    ours = analysis._tokenizer()
+    ours = tokenizing._tokenizer()
     texts = ["NHKのニュースとiPhone、ＴＰＰ交渉でAppleが発表(はっぴょう)ーーした"]
     for text in texts + _corpus_texts(7):
-        for _, piece in analysis._chunks(normalize_text(text)):
+        for _, piece in tokenizing._chunks(normalize_text(text)):
             expected = _read(default.tokenize(piece))
-            assert _read(ours.tokenize(analysis._lowered(piece))) == expected, piece
+            assert _read(ours.tokenize(tokenizing._lowered(piece))) == expected, piece
 
 
 # --- the fast paths give what the plain ones give -------------------------------------
@@ -241,18 +237,18 @@ def test_normalizing_by_the_table_equals_run_by_run_for_every_character():
     table, between others, and again before a combining mark, a voiced sound mark and a
     Hangul vowel: the table path gives what the run by run path gives, and declines only
     texts with a character whose result depends on its neighbours."""
-    padding = "東京の記事。" * (analysis._TABLE_FROM // 6)
+    padding = "東京の記事。" * (normalization._TABLE_FROM // 6)
     declined = set()
     for code in range(0x10000):
         if 0xD800 <= code < 0xE000:
             continue
         char = chr(code)
         plain = f"{padding}{char}a{char}國{char}ｶ{char}"
-        assert normalize_text(plain) == analysis._normalize_by_runs(plain), hex(code)
-        if analysis._normalize_by_table(plain) is None:
+        assert normalize_text(plain) == normalization._normalize_by_runs(plain), hex(code)
+        if normalization._normalize_by_table(plain) is None:
             declined.add(code)
         marked = f"{plain}\u0301{char}\u3099{char}\u1161{char}"
-        assert normalize_text(marked) == analysis._normalize_by_runs(marked), hex(code)
+        assert normalize_text(marked) == normalization._normalize_by_runs(marked), hex(code)
     assert 0x0301 in declined and 0x3099 in declined and 0xFF9E in declined
     assert len(declined) < 2500  # combining marks and the like, not whole scripts
 
@@ -263,40 +259,17 @@ def test_normalizing_by_the_table_equals_run_by_run_for_every_character():
             "あかｶｷﾞﾞﾟ\uff9e\u3099\u309a\u309b漢國ＡＢ１２　（）！ｰ-ーe\u0301\u0323…℃™㎜"
             "\u1100\u1161\u11a8가각①㈱㍻ﬁ½\u2028\t\n\x00\x1f 𠮷😀"
         ),
-        min_size=analysis._TABLE_FROM,
-        max_size=analysis._TABLE_FROM + 60,
+        min_size=normalization._TABLE_FROM,
+        max_size=normalization._TABLE_FROM + 60,
     )
 )
 def test_normalizing_by_the_table_equals_run_by_run(text):
-    assert normalize_text(text) == analysis._normalize_by_runs(text)
+    assert normalize_text(text) == normalization._normalize_by_runs(text)
 
 
 def test_news_text_takes_the_table_path():
     text = "（東京）２０２５年、ＡＩの國學院…　ｻﾝｸﾄ\x07" + "記事の本文です。" * 40
-    assert analysis._normalize_by_table(text) == analysis._normalize_by_runs(text)
-
-
-def test_the_word_loop_in_c_is_built_and_reads_as_the_python_loop():
-    """_walk.c is what indexing runs (built by the README's install when a C compiler is
-    there); it must keep every word, offset, join and flag of the Python loop, with and
-    without positions (the corpus: a seventh of its articles)."""
-    if shutil.which("cc") is None:
-        pytest.skip("no C compiler: the Python loop is used")
-    assert analysis._walk is not analysis._walk_python, "src/shinbun/search/_walk.c not built"
-    texts = [
-        "国学院について、國學院大學の発表。田中さんご結婚、3人目。2025年のＡＩ",
-        # what Sudachi's input plugins rewrite (its offsets still point into the text)
-        "すごーーーい東京都庁舎ーー大会議室、国学院（こくがくいん）大学院生😀東京",
-    ]
-    for text in texts + _corpus_texts(7):
-        text = normalize_text(text)
-        for positions in (True, False):
-            python = analysis._words(text, positions, walk=analysis._walk_python)
-            assert analysis._words(text, positions) == python, text[:40]
-        python_counts, counts = {}, {}
-        python = analysis._words(text, False, analysis._walk_python, python_counts)
-        assert analysis._words(text, False, counts=counts) == python, text[:40]
-        assert list(counts.items()) == list(python_counts.items()), text[:40]
+    assert normalization._normalize_by_table(text) == normalization._normalize_by_runs(text)
 
 
 def test_forms_and_counts_for_indexing_are_those_of_the_pairs():
@@ -306,14 +279,13 @@ def test_forms_and_counts_for_indexing_are_those_of_the_pairs():
 
     texts = ["国学院について国学の話。国学院の国学院大学", "東京都庁舎の大会議室で東京"]
     texts += _corpus_texts(20, titles=False)
-    for walk in {analysis._walk, analysis._walk_python}:
-        for text in texts:
-            pairs = analysis.index_terms(text)
-            counts = {}
-            forms = analysis._words(normalize_text(text), False, walk, counts)
-            assert forms == [form for form, _ in pairs]
-            expected = Counter(form for form, content in pairs if content)
-            assert list(counts.items()) == list(expected.items())
+    for text in texts:
+        pairs = analysis.index_terms(text)
+        counts = {}
+        forms = tokenizing.words(normalize_text(text), False, counts)
+        assert forms == [form for form, _ in pairs]
+        expected = Counter(form for form, content in pairs if content)
+        assert list(counts.items()) == list(expected.items())
 
 
 def test_documents_read_in_groups_get_each_texts_forms_and_their_counts(monkeypatch):
@@ -336,20 +308,6 @@ def test_documents_read_in_groups_get_each_texts_forms_and_their_counts(monkeypa
             assert list(counts.items()) == list(expected.items())
 
 
-def test_the_c_word_loop_refuses_bad_arguments():
-    if analysis._walk is analysis._walk_python:
-        pytest.skip("_walk.c not built")
-    with pytest.raises(TypeError):
-        analysis._walk([], "", 0, False, {}, None, None, [])
-    with pytest.raises(TypeError):
-        analysis._walk([], "", 0, False, [], None, None, [], None)
-    with pytest.raises(TypeError):
-        analysis._walk([], "", 0, False, {}, None, None, [], [])
-    with pytest.raises(TypeError):  # describe must give (pair, joinable)
-        morphemes = analysis._tokenizer().tokenize("東京")
-        analysis._walk(morphemes, "東京", 0, False, {}, lambda m: None, None, [], None)
-
-
 def test_a_text_without_a_dictionary_entry_is_not_analysed_to_find_it_is_no_word(
     monkeypatch,
 ):
@@ -359,24 +317,25 @@ def test_a_text_without_a_dictionary_entry_is_not_analysed_to_find_it_is_no_word
     texts = ["国学院について", "東京都庁舎の大会議室"] + _corpus_texts(10, titles=False)
     candidates = set()
 
+    join = tokenizing._join
+
     def remember(chunk, start, end):
         candidates.add(chunk[start:end])
-        return analysis._join(chunk, start, end)
+        return join(chunk, start, end)
 
+    monkeypatch.setattr(tokenizing, "_join", remember)
     for text in texts:
-        text = normalize_text(text)
-        analysis._words(
-            text, False, walk=lambda *a: analysis._walk_python(*a[:6], remember, *a[7:])
-        )
+        tokenizing.words(normalize_text(text), False)
+    monkeypatch.setattr(tokenizing, "_join", join)
     assert len(candidates) > 1000
-    lookup = analysis._new_tokenizer()
+    lookup = tokenizing._new_tokenizer()
     skipped = 0
     for text in candidates:
-        analysis._alone.pop(text, None)
-        words = lookup.tokenize(analysis._lowered(text))
+        tokenizing._alone.pop(text, None)
+        words = lookup.tokenize(tokenizing._lowered(text))
         analysed = len(words) == 1 and not words[0].is_oov()
-        assert (analysis._as_one_word(text) is not None) == analysed, text
-        skipped += not len(analysis._dictionary().lookup(analysis._lowered(text)))
+        assert (tokenizing._as_one_word(text) is not None) == analysed, text
+        skipped += not len(tokenizing._dictionary().lookup(tokenizing._lowered(text)))
     assert skipped > len(candidates) // 2
 
 
@@ -389,9 +348,7 @@ def test_the_stored_forms_find_the_first_match_that_analysing_from_the_start_fin
     drawn at random), in the whole text and in its first paragraph alone (a visitor's
     lead, with the whole text's forms stored); it seldom falls back to reading from the
     start, and reads nothing for a form the stored ones lack."""
-    if not CORPUS.exists():
-        pytest.skip("the corpus is not on this machine")
-    words, first_match, first_found = analysis._words, analysis.first_match, analysis.first_found
+    words, first_match, first_found = tokenizing.words, spans.first_match, spans.first_found
     read = {"find_form": 0, "first_match": 0, "fallback": 0}
     counting = ["first_match"]
 
@@ -408,10 +365,10 @@ def test_the_stored_forms_find_the_first_match_that_analysing_from_the_start_fin
     for number, article in corpus_articles(20):
         text = normalize_text(article["body"])
         stored = [form for form, _ in analysis.index_terms(article["body"])]
-        if len(text) <= 2 * analysis.REGION_CHARS:
+        if len(text) <= 2 * spans.REGION_CHARS:
             continue
         lead = text[: text.find("\n") + 1 or len(text)]
-        monkeypatch.setattr(analysis, "_words", counted)
+        monkeypatch.setattr(tokenizing, "words", counted)
         for form in rng.sample(sorted(set(stored)), 5):
             searched = {form, "記事にない語"}
             for part in (text, lead):
@@ -419,14 +376,14 @@ def test_the_stored_forms_find_the_first_match_that_analysing_from_the_start_fin
                 expected = first_match(part, searched)
                 counting[0] = "find_form"
                 if part is text:  # (a short lead is read from its start)
-                    monkeypatch.setattr(analysis, "first_found", fallback)
-                assert analysis.find_form(part, stored, searched) == expected, number
-                monkeypatch.setattr(analysis, "first_found", first_found)
+                    monkeypatch.setattr(spans, "first_found", fallback)
+                assert spans.find_form(part, stored, searched) == expected, number
+                monkeypatch.setattr(spans, "first_found", first_found)
                 compared += 1
         before = read["find_form"]
-        assert analysis.find_form(text, stored, {"記事にない語"}) is None
+        assert spans.find_form(text, stored, {"記事にない語"}) is None
         assert read["find_form"] == before
-        monkeypatch.setattr(analysis, "_words", words)
+        monkeypatch.setattr(tokenizing, "words", words)
     assert compared > 1000
     assert read["fallback"] < compared / 2 * 0.02
     assert read["find_form"] < read["first_match"] / 3

@@ -12,7 +12,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from shinbun.core.pagination import BAD_PAGE
-from shinbun.search import backends, services
+from shinbun.search import services
+from shinbun.search.engine import Engine
 
 SYNTAX = [
     '"',
@@ -185,7 +186,7 @@ def test_relevance_sort_on_any_query(visitor, archive, q):
 def test_any_query_answers_when_every_word_counts_as_common(visitor, archive, q, extra, sort):
     """Queries made only of common words are answered another way (estimated counts,
     the newest matches first); with the threshold below zero every query is."""
-    with mock.patch.object(backends.Engine, "narrow", -1):
+    with mock.patch.object(Engine, "narrow", -1):
         check_page(visitor, q, **{"sort": sort, **extra})
         check_api(visitor, q, **{"sort": sort, **extra})
 

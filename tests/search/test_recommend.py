@@ -13,8 +13,8 @@ import pytest
 from django.core.management import call_command
 
 from shinbun.search import recommend, topics
-from shinbun.search.indexing import term_weights
 from shinbun.search.models import Recommendation, SearchDocument, TopicModel
+from shinbun.search.termstats import term_weights
 
 POOLS = {
     "sports": [
@@ -92,7 +92,7 @@ def check_lists(kinds, floor: float):
 
 
 def test_a_young_archive_is_served_by_words(archive):
-    assert topics.active_space() is None
+    assert topics.active_projector() is None
     check_lists(archive, floor=0.8)
 
 
@@ -207,7 +207,7 @@ def test_the_vector_matrix_follows_new_and_changed_articles(
     archive, small_archives_get_topics, make, index
 ):
     model = topics.fit()
-    matrix = topics.matrix_for(model.pk)
+    matrix = topics.vectors_for(model.pk)
     before = len(matrix.ids)
     article = make.article(
         headline="新型スマートフォンの予約が始まった",
@@ -215,14 +215,14 @@ def test_the_vector_matrix_follows_new_and_changed_articles(
         body_source="カメラの暗所性能が大きく向上した。",
     )
     index(article)
-    matrix = topics.matrix_for(model.pk)
+    matrix = topics.vectors_for(model.pk)
     assert len(matrix.ids) == before + 1 and article.pk in matrix.rows
     row = matrix.vectors[matrix.rows[article.pk]].copy()
     # A correction re-projects the article; the matrix takes the new vector in place.
     article.body_source = "大根と豚肉を甘辛く煮込んだ。\n\n味噌汁の出汁は昆布とかつお節でとる。"
     article.save()
     index(article)
-    matrix = topics.matrix_for(model.pk)
+    matrix = topics.vectors_for(model.pk)
     assert len(matrix.ids) == before + 1
     stored = topics.vector_of(SearchDocument.objects.get(pk=article.pk))
     assert not (matrix.vectors[matrix.rows[article.pk]] == row).all()

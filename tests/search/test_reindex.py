@@ -114,17 +114,17 @@ def test_postgresql_indexes_with_rum_where_the_server_has_it(unindexed):
     index (ranking and phrases inside the index), and a rebuild keeps it."""
     from django.db import connection
 
-    from shinbun.search.backends import uses_rum
+    from shinbun.search.engines.postgres import uses_rum
 
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")
         available = cursor.fetchone() is not None
-    assert uses_rum() is available
+    assert uses_rum(connection.alias) is available
     run()
     uses_rum.cache_clear()
-    assert uses_rum() is available
+    assert uses_rum(connection.alias) is available
     assert found() == set(unindexed)
     ranked = services.search('"再構築の記事3"', sort="relevance").hits
     assert [hit.article.pk for hit in ranked] == [unindexed[3]]
@@ -138,12 +138,12 @@ def test_postgresql_vectors_move_out_of_the_documents_table(unindexed):
 
     from django.db import connection
 
-    from shinbun.search.backends import uses_rum
+    from shinbun.search.engines.postgres import uses_rum
 
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
     run()
-    method = "rum (tsv rum_tsvector_ops)" if uses_rum() else "gin (tsv)"
+    method = "rum (tsv rum_tsvector_ops)" if uses_rum(connection.alias) else "gin (tsv)"
     with connection.cursor() as cursor:  # the layout before the migration
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks before DDL
         cursor.execute("ALTER TABLE search_searchdocument ADD COLUMN tsv tsvector")
@@ -152,7 +152,7 @@ def test_postgresql_vectors_move_out_of_the_documents_table(unindexed):
             "WHERE t.sort_key = d.sort_key"
         )
         cursor.execute("DROP TABLE search_tsv")
-        name = "search_tsv_rum" if uses_rum() else "search_tsv_gin"
+        name = "search_tsv_rum" if uses_rum(connection.alias) else "search_tsv_gin"
         cursor.execute(f"CREATE INDEX {name} ON search_searchdocument USING {method}")
     migration = importlib.import_module("shinbun.search.migrations.0010_vectors_table")
     migration.move(None, SimpleNamespace(connection=connection))

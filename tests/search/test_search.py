@@ -3,7 +3,6 @@ and /api/v1/search. Every test runs on the database it is given (SQLite FTS5 or
 PostgreSQL), so running the suite on both covers both backends."""
 
 import importlib
-import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,10 +14,15 @@ from django.utils import timezone
 
 from shinbun.newsroom import publishing
 from shinbun.newsroom.models import Article
-from shinbun.search import backends, indexing, services
+from shinbun.search import backends, engine, indexing, services
+from shinbun.search.engine import MAX_KEY, MIN_KEY, Engine
+from shinbun.search.engines import postgres, sqlite
+from shinbun.search.engines.postgres import PostgresEngine, uses_rum
+from shinbun.search.engines.sqlite import SQLiteEngine
+from shinbun.search.facets import SECTION, facet_marker
 from shinbun.search.models import SearchDocument, TermStat
 from shinbun.search.query import parse_query
-from tests.corpus import CORPUS, corpus_articles
+from tests.corpus import corpus_articles
 from tests.search.conftest import ON_POSTGRES
 
 CHANNELS = ["service", "page", "api"]
@@ -485,12 +489,18 @@ def test_a_ten_thousand_character_article_is_found_by_its_last_words(find, make,
 
 
 # Counting caps, and the plan for queries made only of common words
-# (backends.Engine.search): the thresholds are made small so that a handful of articles
+# (engine.Engine.search): the thresholds are made small so that a handful of articles
 # takes the paths a million-article archive takes.
 
 
+def cap_counts(monkeypatch, cap: int) -> None:
+    """Counts stop at ``cap`` in every engine."""
+    for module in (engine, sqlite, postgres):
+        monkeypatch.setattr(module, "COUNT_CAP", cap)
+
+
 def test_counts_stop_at_the_cap_and_say_so(visitor, many, monkeypatch, parse_html):
-    monkeypatch.setattr(backends, "COUNT_CAP", 5)
+    cap_counts(monkeypatch, 5)
     page = services.search("選挙", limit=3)
     assert (page.count, page.count_capped) == (5, True)
     assert [h.article.pk for h in page.hits] == many[:3]
@@ -505,7 +515,7 @@ def test_counts_stop_at_the_cap_and_say_so(visitor, many, monkeypatch, parse_htm
 @pytest.fixture
 def common_words(monkeypatch):
     """Every word in more than one article counts as common."""
-    monkeypatch.setattr(backends.Engine, "narrow", 1)
+    monkeypatch.setattr(Engine, "narrow", 1)
 
 
 def test_common_words_few_matches_are_counted_and_paged_exactly(many, common_words):
@@ -518,8 +528,8 @@ def test_common_words_few_matches_are_counted_and_paged_exactly(many, common_wor
 def test_common_words_count_is_estimated_from_how_dense_the_newest_matches_are(
     many, common_words, monkeypatch
 ):
-    monkeypatch.setattr(backends, "COUNT_CAP", 5)
-    monkeypatch.setattr(backends.Engine, "probe", 2)
+    cap_counts(monkeypatch, 5)
+    monkeypatch.setattr(Engine, "probe", 2)
     # 2 matches among the 2 newest articles: about all 7 match, over the cap.
     for offset in (0, 1, 4):
         page = services.search("選挙", limit=3, offset=offset)
@@ -534,8 +544,8 @@ def test_common_words_rarely_together_are_counted_exactly(make, index, monkeypat
         for n, word in enumerate(["選挙", "台風"] * 4)
     ]
     index(both, *others)
-    monkeypatch.setattr(backends.Engine, "narrow", 2)  # each word is in 5
-    monkeypatch.setattr(backends.Engine, "probe", 1)
+    monkeypatch.setattr(Engine, "narrow", 2)  # each word is in 5
+    monkeypatch.setattr(Engine, "probe", 1)
     page = services.search("選挙 台風")
     # The one match is the oldest of 9 articles: sparse, so it is counted.
     assert (page.count, page.count_capped) == (1, False)
@@ -544,20 +554,20 @@ def test_common_words_rarely_together_are_counted_exactly(make, index, monkeypat
 
 def test_relevance_among_common_words_ranks_the_newest_matches(ranked, common_words, monkeypatch):
     about, passing = ranked
-    monkeypatch.setattr(backends.Engine, "probe", 1)
+    monkeypatch.setattr(Engine, "probe", 1)
     assert [h.article.pk for h in services.search("円安", sort="relevance").hits] == [
         about,
         passing,
     ]
     # The window holds only the newest match: the article all about 円安 is older.
-    monkeypatch.setattr(backends.Engine, "window", 1)
-    for engine in (backends.SQLiteBackend, backends.PostgresBackend):
-        monkeypatch.setattr(engine, "posting_cost", 1e9)  # the engine's ranking: dearer
+    monkeypatch.setattr(Engine, "window", 1)
+    for engine_class in (SQLiteEngine, PostgresEngine):
+        monkeypatch.setattr(engine_class, "posting_cost", 1e9)  # the engine's ranking: dearer
     first = services.search("円安", sort="relevance", limit=1)
     assert [h.article.pk for h in first.hits] == [passing]
     # On PostgreSQL with RUM, unless reading the index is cheaper: it ranks every match.
-    if ON_POSTGRES and backends.uses_rum():
-        monkeypatch.setattr(backends.PostgresBackend, "posting_cost", 0.0)
+    if ON_POSTGRES and uses_rum(connection.alias):
+        monkeypatch.setattr(PostgresEngine, "posting_cost", 0.0)
         first = services.search("円安", sort="relevance", limit=1)
         assert [h.article.pk for h in first.hits] == [about]
 
@@ -568,8 +578,8 @@ def test_a_rare_filter_makes_a_common_word_query_counted_exactly(
     sport = make.section(slug="sport", name="スポーツ")
     newest = make.article(headline="選挙と野球", section=sport, published_at=timezone.now())
     index(newest)
-    monkeypatch.setattr(backends.Engine, "narrow", 2)  # 選挙 is in 8 articles, sport in 1
-    monkeypatch.setattr(backends.Engine, "probe", 1)
+    monkeypatch.setattr(Engine, "narrow", 2)  # 選挙 is in 8 articles, sport in 1
+    monkeypatch.setattr(Engine, "probe", 1)
     page = services.search("選挙", services.Filters(section="sport"))
     # The one match is also the newest article: judged by density alone it would look
     # like every article matched.
@@ -584,10 +594,10 @@ def test_facet_frequencies_are_kept_in_step(make, index):
     sport = make.section(slug="sport", name="スポーツ")
     first, second = (make.article(headline=f"野球{n}", section=sport) for n in range(2))
     index(first, second)
-    assert df(f"zzsec{sport.pk}") == 2
+    assert df(facet_marker(SECTION, sport.pk)) == 2
     Article.objects.filter(pk=first.pk).update(status=Article.Status.DRAFT)
     index(first)
-    assert df(f"zzsec{sport.pk}") == 1
+    assert df(facet_marker(SECTION, sport.pk)) == 1
 
 
 def _term_stats() -> dict[str, int]:
@@ -602,7 +612,7 @@ def test_term_stats_count_every_word_of_an_article_once(make, index):
     index(first, second)
     stats = _term_stats()
     assert (stats["台風"], stats["の"], stats["が"], stats["選挙"]) == (1, 2, 2, 1)
-    assert stats[f"zzsec{first.section_id}"] == 2
+    assert stats[facet_marker(SECTION, first.section_id)] == 2
     Article.objects.filter(pk=first.pk).update(status=Article.Status.DRAFT)
     index(first)
     stats = _term_stats()
@@ -615,8 +625,6 @@ def test_one_word_counts_from_term_stats_are_the_engines_own_counts(make, index)
     numbers, Latin), what the engine counts for the word; after an article is corrected
     and another withdrawn too. TermStat also equals a recount from the stored tokens
     (the migration that started counting every form)."""
-    if not CORPUS.exists():
-        pytest.skip("the corpus is not on this machine")
     articles = [
         make.article(headline=item["title"], lead="", body_source=item["body"])
         for _, item in corpus_articles(150)
@@ -633,7 +641,7 @@ def test_one_word_counts_from_term_stats_are_the_engines_own_counts(make, index)
             for form in sorted(forms):
                 query = parse_query("")
                 query.include = [(form,)]
-                plan = engine.plan(query, backends.MIN_KEY, backends.MAX_KEY)
+                plan = engine.plan(query, MIN_KEY, MAX_KEY)
                 assert plan.known_count == engine.count(cursor, plan.where, plan.params), form
 
     compare()
@@ -686,7 +694,7 @@ def test_the_migration_to_kept_words_rewrites_final_sigmas_and_the_engine(make, 
     engine = backends.backend()
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            backends.SQLiteBackend().refill(cursor, "unicode61 remove_diacritics 0")
+            SQLiteEngine().refill(cursor, "unicode61 remove_diacritics 0")
     for document in SearchDocument.objects.all():  # as the former analysis wrote them
         engine.remove([indexing._entry(document)])
         document.title = document.title.replace("κόσμοσ", "κόσμος")
@@ -715,7 +723,7 @@ def test_a_one_word_search_takes_its_count_from_term_stats(make, index):
     """Over the whole archive, a one-word search sends no count to the engine (and no
     query at all past its matches); with a date range, an excluded word, a filter or a
     second word, or a facet marker typed as a word, it counts."""
-    engine_table = backends.backend().source
+    engine_table = backends.backend().table
     articles = [make.article(headline=f"台風{n}号の進路", lead="雨と風。") for n in range(3)]
     index(*articles)
 
@@ -728,7 +736,7 @@ def test_a_one_word_search_takes_its_count_from_term_stats(make, index):
 
     # With RUM, PostgreSQL counts a rare word's matches in the page's own query (count(*)
     # OVER (): the page reads every match anyway), not in a count of its own.
-    counting = 0 if ON_POSTGRES and backends.uses_rum() else 1
+    counting = 0 if ON_POSTGRES and uses_rum(connection.alias) else 1
 
     page, counts, sent = engine_counts("台風")
     assert (page.count, len(page.hits), counts) == (3, 3, 0)
@@ -748,7 +756,7 @@ def test_a_one_word_search_takes_its_count_from_term_stats(make, index):
     for q, filters in (("台風", week), ("台風 -晴れ", None), ("台風", national), ("台風 雨", None)):
         page, counts, _ = engine_counts(q, filters)
         assert (page.count, counts) == (3, counting), q
-    page, counts, _ = engine_counts(f"zzsec{articles[0].section_id}")
+    page, counts, _ = engine_counts(facet_marker(SECTION, articles[0].section_id))
     assert (page.count, counts) == (0, counting)
 
 
@@ -758,21 +766,21 @@ def test_relevance_among_common_words_counts_phrases_in_the_stored_tokens(
     """Queries of common words are ranked by BM25 over the stored tokens on SQLite
     (FTS5's bm25 would first read every posting of the words) and by RUM's distance on
     PostgreSQL: a headline match first, then more occurrences in less text."""
-    monkeypatch.setattr(backends.SQLiteBackend, "posting_cost", 1e9)
+    monkeypatch.setattr(SQLiteEngine, "posting_cost", 1e9)
     filler = "会場には多くの人が集まり、意見を交わした。" * 6
     once = make.article(headline="地方の話題", lead=f"{filler}国民投票が話題になった。")
     twice = make.article(headline="各地の声", lead="国民投票の準備。国民投票の日程。")
     headline = make.article(headline="国民投票の行方", lead="日程が決まった。")
     scattered = make.article(headline="国民の声", lead="投票の前に国民が集まった。")
     index(once, twice, headline, scattered)
-    monkeypatch.setattr(backends.Engine, "probe", 1)
+    monkeypatch.setattr(Engine, "probe", 1)
     page = services.search('"国民投票"', sort="relevance")
     assert [h.article.pk for h in page.hits] == [headline.pk, twice.pk, once.pk]
 
 
 def test_a_phrase_is_ranked_by_its_own_occurrences(make, index):
     """Not by the index's order: RUM's in-index order for a phrase query can disagree
-    with its own distance (backends.PostgresBackend.ranked)."""
+    with its own distance (PostgresEngine.ranked)."""
     filler = "会場には多くの人が集まり、意見を交わした。" * 6
     once = make.article(headline="地方の話題", lead=f"{filler}国民投票が話題になった。")
     twice = make.article(headline="各地の声", lead="国民投票の準備。国民投票の日程。")
@@ -794,8 +802,8 @@ def test_common_words_absent_from_the_newest_articles_go_to_the_index(
     ]
     recent = [make.article(headline=f"台風の話題{n}") for n in range(3)]
     index(*old, *recent)
-    monkeypatch.setattr(backends.Engine, "probe", 2)
-    monkeypatch.setattr(backends.PostgresBackend, "probe_rows", 2)
+    monkeypatch.setattr(Engine, "probe", 2)
+    monkeypatch.setattr(PostgresEngine, "probe_rows", 2)
     for sort in ("newest", "relevance"):
         page = services.search("選挙", sort=sort)
         assert (page.count, page.count_capped) == (3, False)
@@ -836,19 +844,19 @@ def test_a_common_word_beside_a_rarer_one_is_estimated_from_the_rarer_words_coun
     estimated, over a cap of 3 by more than the margin, without counting. (Counted,
     the matches are 3: the older 台風 articles lack 選挙.)"""
     articles = election_typhoon(both=3)
-    monkeypatch.setattr(backends, "COUNT_CAP", 3)
-    monkeypatch.setattr(backends.PostgresBackend, "share_rows", 3)
-    monkeypatch.setattr(backends.PostgresBackend, "share_sample", 2)
+    cap_counts(monkeypatch, 3)
+    monkeypatch.setattr(PostgresEngine, "share_rows", 3)
+    monkeypatch.setattr(PostgresEngine, "share_sample", 2)
     for offset in (0, 1):
         page = services.search("選挙 台風", limit=2, offset=offset)
         assert (page.count, page.count_capped) == (3, True)
         assert [h.article.pk for h in page.hits] == [a.pk for a in articles[offset : offset + 2]]
     # Too few of 台風's articles read to be sure, or a page past what was read, or a
     # date range (TermStat's counts are for the whole archive): counted.
-    monkeypatch.setattr(backends.PostgresBackend, "share_sample", 4)
+    monkeypatch.setattr(PostgresEngine, "share_sample", 4)
     page = services.search("選挙 台風", limit=2)
     assert (page.count, page.count_capped) == (3, False)
-    monkeypatch.setattr(backends.PostgresBackend, "share_sample", 2)
+    monkeypatch.setattr(PostgresEngine, "share_sample", 2)
     page = services.search("選挙 台風", limit=2, offset=2)
     assert (page.count, page.count_capped) == (3, False)
     assert [h.article.pk for h in page.hits] == [articles[2].pk]
@@ -876,12 +884,12 @@ def test_two_common_words_between_the_cap_and_sure_are_estimated_from_the_rarer_
             )
         )
     index(*articles)
-    monkeypatch.setattr(backends, "COUNT_CAP", 2)
-    monkeypatch.setattr(backends.PostgresBackend, "narrow", 9)
-    monkeypatch.setattr(backends.PostgresBackend, "probe", 2)
-    monkeypatch.setattr(backends.PostgresBackend, "probe_rows", 20)
-    monkeypatch.setattr(backends.PostgresBackend, "share_rows", 20)
-    monkeypatch.setattr(backends.PostgresBackend, "share_sample", 2)
+    cap_counts(monkeypatch, 2)
+    monkeypatch.setattr(PostgresEngine, "narrow", 9)
+    monkeypatch.setattr(PostgresEngine, "probe", 2)
+    monkeypatch.setattr(PostgresEngine, "probe_rows", 20)
+    monkeypatch.setattr(PostgresEngine, "share_rows", 20)
+    monkeypatch.setattr(PostgresEngine, "share_sample", 2)
     counts = "SELECT 1 FROM search_tsv WHERE"
 
     def search(**params):
@@ -893,7 +901,7 @@ def test_two_common_words_between_the_cap_and_sure_are_estimated_from_the_rarer_
     matches = [articles[n].pk for n in (0, 4, 8, 12)]
     assert search() == ((2, True), matches[:2], False)
     assert search(offset=2) == ((2, True), matches[2:], False)
-    monkeypatch.setattr(backends.PostgresBackend, "share_sample", 11)
+    monkeypatch.setattr(PostgresEngine, "share_sample", 11)
     assert search() == ((2, True), matches[:2], True)
 
 
@@ -904,8 +912,8 @@ def test_a_rarer_word_seldom_beside_the_common_one_is_counted_exactly(
     """選挙 is in 6 of 10 articles and 台風 in 6: independent, 3.6 matches, over the
     cap of 3; but only 2 of 台風's articles hold 選挙, so the matches are counted."""
     articles = election_typhoon(both=2)
-    monkeypatch.setattr(backends, "COUNT_CAP", 3)
-    monkeypatch.setattr(backends.PostgresBackend, "share_sample", 2)
+    cap_counts(monkeypatch, 3)
+    monkeypatch.setattr(PostgresEngine, "share_sample", 2)
     page = services.search("選挙 台風")
     assert (page.count, page.count_capped) == (2, False)
     assert [h.article.pk for h in page.hits] == [a.pk for a in articles[:2]]
@@ -920,100 +928,22 @@ def test_relevance_of_rare_words_counts_and_pages_as_a_count_and_a_ranking_do(
     ranking, including a page past the end."""
     election_typhoon(both=3)
     engine = backends.backend()
-    assert backends.uses_rum()  # the README's install adds it
+    assert uses_rum(connection.alias)  # the README's install adds it
     for raw in ("台風", "選挙 台風", "選挙 -台風"):
         query = parse_query(raw)
         for offset in (0, 2, 4, 9):
-            got = engine.search(query, "relevance", 2, offset, backends.MIN_KEY, backends.MAX_KEY)
+            got = engine.search(query, "relevance", 2, offset, MIN_KEY, MAX_KEY)
             with connection.cursor() as cursor:
-                plan = engine.plan(query, backends.MIN_KEY, backends.MAX_KEY)
-                count, keys = backends.Engine.counted_ranked(engine, cursor, plan, 2, offset)
+                plan = engine.plan(query, MIN_KEY, MAX_KEY)
+                count, keys = Engine.counted_ranked(engine, cursor, plan, 2, offset)
             assert (got.count, got.sort_keys) == (count, keys), (raw, offset)
 
 
-def _newest_and_all_keys():
-    engine = backends.PostgresBackend
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT sort_key, tsv::text FROM {engine.newest} ORDER BY 1 DESC")
-        newest = cursor.fetchall()
-        cursor.execute(f"SELECT sort_key, tsv::text FROM {engine.table} ORDER BY 1 DESC")
-        return newest, cursor.fetchall()
-
-
-@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's table of the newest vectors")
-def test_the_newest_vectors_are_always_the_newest_rows_of_the_index(make, index, monkeypatch):
-    """search_tsv_newest holds the newest 3 to 5 rows of search_tsv (or all of them),
-    with the same vectors, through publishing out of order, corrections, unpublishing
-    and a rebuild."""
-    monkeypatch.setattr(backends.PostgresBackend, "newest_rows", 3)
-    monkeypatch.setattr(backends.PostgresBackend, "newest_slack", 2)
-
-    def check():
-        newest, every = _newest_and_all_keys()
-        assert newest == every[: len(newest)]
-        assert min(3, len(every)) <= len(newest) <= 5
-
-    hours = [5, 1, 9, 0, 7, 3, 11, 2, 8, 6]  # published out of order: some before the oldest
-    articles = []
-    for n, hour in enumerate(hours):
-        articles.append(
-            make.article(
-                headline=f"台風の話題{n}", published_at=timezone.now() - timedelta(hours=hour)
-            )
-        )
-        index(articles[-1])
-        check()
-    articles[1].headline = "台風と選挙の話題"
-    articles[1].save()
-    index(articles[1])  # a correction of the newest
-    check()
-    assert any("選挙" in vector for _, vector in _newest_and_all_keys()[0])
-    for article in (articles[3], articles[1], articles[7]):  # the newest ones unpublished
-        article.status = Article.Status.DRAFT
-        article.save()
-        index(article)
-        check()
-    indexing.rebuild_engine_index()
-    check()
-
-
-@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's table of the newest vectors")
-def test_walks_from_the_newest_article_read_the_newest_vectors(make, index, monkeypatch):
-    """The probe of common words walks search_tsv_newest over the whole archive, and
-    search_tsv for a date range (the newest table may not reach into it); both give the
-    same matches."""
-    articles = [
-        make.article(headline=f"台風の話題{n}", published_at=timezone.now() - timedelta(hours=n))
-        for n in range(12)
-    ]
-    index(*articles)
-    monkeypatch.setattr(backends.PostgresBackend, "narrow", 2)
-    monkeypatch.setattr(backends.PostgresBackend, "probe", 2)
-
-    def walked(**params):
-        with CaptureQueriesContext(connection) as queries:
-            page = services.search("台風", snippets=False, limit=3, **params)
-        tables = {
-            table
-            for query in queries
-            for table in re.findall(r"FROM (search_tsv\w*) WHERE sort_key BETWEEN", query["sql"])
-        }
-        return [h.article.pk for h in page.hits], tables
-
-    assert walked() == ([a.pk for a in articles[:3]], {"search_tsv_newest"})
-    week = services.Filters(date_to=timezone.now().date())
-    assert walked(filters=week) == ([a.pk for a in articles[:3]], {"search_tsv"})
-
-
-@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's table of the newest vectors")
-def test_relevance_among_common_words_walks_past_the_newest_vectors_when_they_run_out(
-    make, index, monkeypatch
-):
-    """Relevance ranks the newest ``window`` matches; their walk reads
-    search_tsv_newest when it should find them there, and search_tsv again when that
-    table runs out first (the older matches are sparser than the newest ones)."""
-    monkeypatch.setattr(backends.PostgresBackend, "newest_rows", 4)
-    monkeypatch.setattr(backends.PostgresBackend, "newest_slack", 0)
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's walk of the newest rows")
+def test_relevance_among_common_words_ranks_the_newest_window_of_matches(make, index, monkeypatch):
+    """Relevance among common words ranks the newest ``window`` matches, read walking the
+    key down: a window of 2 holds the two newest matches, one of 3 reaches the article
+    all about 台風, which comes first."""
     now = timezone.now()
     headlines = ["台風が接近", "台風の進路", "株価の話題", "選挙の話題", "野球の話題"]
     newer = [
@@ -1027,27 +957,14 @@ def test_relevance_among_common_words_walks_past_the_newest_vectors_when_they_ru
     )
     older = make.article(headline="台風の季節", published_at=now - timedelta(days=3))
     index(*newer, about, older)
-    monkeypatch.setattr(backends.Engine, "narrow", 1)  # 台風 is a common word
-    monkeypatch.setattr(backends.Engine, "probe", 2)  # 2 matches in the 2 newest
-    monkeypatch.setattr(backends.PostgresBackend, "posting_cost", 1e9)  # walk the rows
+    monkeypatch.setattr(Engine, "narrow", 1)  # 台風 is a common word
+    monkeypatch.setattr(Engine, "probe", 2)  # 2 matches in the 2 newest
+    monkeypatch.setattr(PostgresEngine, "posting_cost", 1e9)  # walk the rows
 
     def ranked(window):
-        monkeypatch.setattr(backends.Engine, "window", window)
-        with CaptureQueriesContext(connection) as queries:
-            page = services.search("台風", sort="relevance", snippets=False, limit=2)
-        walks = [
-            table
-            for query in queries
-            for table in re.findall(
-                r"count\(\*\) OVER \(\) FROM \(SELECT sort_key, tsv FROM (\w+)", query["sql"]
-            )
-        ]
-        return [h.article.pk for h in page.hits], walks
+        monkeypatch.setattr(Engine, "window", window)
+        page = services.search("台風", sort="relevance", snippets=False, limit=2)
+        return [h.article.pk for h in page.hits]
 
-    # The 2 newest matches are in the newest table: ranked from it alone.
-    assert ranked(2) == ([newer[0].pk, newer[1].pk], ["search_tsv_newest"])
-    # 3 expected in 3 rows: the table's 4 rows hold only 2, so search_tsv is walked,
-    # and its third newest match, the article all about 台風, comes first.
-    pks, walks = ranked(3)
-    assert walks == ["search_tsv_newest", "search_tsv"]
-    assert pks[0] == about.pk
+    assert ranked(2) == [newer[0].pk, newer[1].pk]
+    assert ranked(3)[0] == about.pk

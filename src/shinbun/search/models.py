@@ -4,7 +4,17 @@ The engine's own index (SQLite FTS5 table or PostgreSQL tsvector) is built from 
 columns, so the index can be rebuilt, and an entry removed, without analysing again.
 """
 
+import json
+
 from django.db import models
+
+
+class CompactJSONEncoder(json.JSONEncoder):
+    """JSON with text as written and no spaces: a document's terms are mostly kanji and
+    kana, which escaped take twice the room in SQLite's text column."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "ensure_ascii": False, "separators": (",", ":")})
 
 
 class SearchDocument(models.Model):
@@ -17,7 +27,7 @@ class SearchDocument(models.Model):
     body = models.TextField()  # normalised forms of lead and body, in order
     facets = models.TextField()  # section, series, column and keyword markers
     # Content words and their counts, for 自動検索 (recommendations).
-    terms = models.JSONField(default=dict)
+    terms = models.JSONField(default=dict, encoder=CompactJSONEncoder)
     # Length of the (1 + log tf) x idf vector of `terms`, with the document frequencies
     # of indexing time: 自動検索 scores candidates without looking up all their words.
     norm = models.FloatField(default=0)
@@ -33,7 +43,7 @@ class SearchDocument(models.Model):
         verbose_name = "検索インデックス"
         verbose_name_plural = "検索インデックス"
         indexes = [
-            # Holds every vector, so loading them all (topics._Matrix) reads this index
+            # Holds every vector, so loading them all (topics.TopicVectors) reads this index
             # alone: from the rows, SQLite followed each row's overflow pages past the
             # stored text to its vector (20 s at 1,000,000 articles).
             models.Index(

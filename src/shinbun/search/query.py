@@ -50,9 +50,9 @@ class ParsedQuery:
 # of a result): a query's analysis is remembered, per process, for this many query
 # strings of up to CACHED_CHARS characters (under 10 MB however long they are).
 # Analysis is a function of the string alone (the dictionary loads once per process),
-# so the answer is the same. A rare word's search on SQLite spent ~75 µs of its ~0.7 ms
-# in analysis, Sudachi reading its dictionary from memory the processor no longer
-# held in cache (docs/PERFORMANCE.md, sixteenth session).
+# so the answer is the same: a rare word's search spends a tenth of its time in
+# analysis, Sudachi reading its dictionary from memory the processor no longer holds
+# in cache.
 CACHED_QUERIES = 4096
 CACHED_CHARS = 512
 

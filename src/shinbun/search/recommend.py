@@ -27,18 +27,14 @@ import math
 from dataclasses import dataclass
 
 from django.db import transaction
+from tqdm import tqdm
 
 from shinbun.newsroom.models import Article
 from shinbun.search import topics
 from shinbun.search.backends import backend
-from shinbun.search.indexing import (
-    ID_SPACE,
-    document_frequencies,
-    idf,
-    set_norms,
-    term_weights,
-)
+from shinbun.search.indexing import ID_SPACE
 from shinbun.search.models import Recommendation, SearchDocument
+from shinbun.search.termstats import document_frequencies, idf, set_norms, term_weights
 
 COUNT = 5
 QUERY_TERMS = 60
@@ -202,6 +198,15 @@ def store_recommendations(article_id: int) -> list[int]:
             for i, s in enumerate(picks)
         )
     return [s.article_id for s in picks]
+
+
+def refresh_all_recommendations(progress: bool = False) -> int:
+    """Recompute every indexed article's stored list here and now (after a new topic
+    model, from the command line; the nightly task queues them instead)."""
+    pks = topics.indexed_newest_first()
+    for pk in tqdm(pks, unit="記事", disable=not progress):
+        store_recommendations(pk)
+    return len(pks)
 
 
 def recommendations_for(article: Article) -> list[Article]:

@@ -2,23 +2,24 @@
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from shinbun.core.compiled import CompiledQuery, driver_cursor
 from shinbun.core.timefmt import JST
 from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Column, Keyword, Section, Series
-from shinbun.search.analysis import Found, first_found, form_found, matched_spans, normalize_text
-from shinbun.search.backends import MAX_KEY, MIN_KEY, backend
+from shinbun.search.analysis import normalize_text
+from shinbun.search.backends import backend
+from shinbun.search.engine import MAX_KEY, MIN_KEY
+from shinbun.search.facets import COLUMN, KEYWORD, SECTION, SERIES, facet_marker
 from shinbun.search.indexing import article_id_of, sort_key
 from shinbun.search.models import SearchDocument
 from shinbun.search.query import ParsedQuery, parse_query
+from shinbun.search.spans import Found, first_found, form_found, matched_spans
 
 SORTS = ("newest", "relevance")
 MAX_OFFSET = 10_000
@@ -67,17 +68,17 @@ def _facets(filters: Filters) -> list[str]:
     for value in (filters.section, filters.series, filters.column, filters.keyword):
         if value and not _SLUG.fullmatch(value):
             raise UnknownFilter(value)
-    for value, model, prefix in (
-        (filters.section, Section, "zzsec"),
-        (filters.series, Series, "zzser"),
-        (filters.column, Column, "zzcol"),
-        (filters.keyword, Keyword, "zzkw"),
+    for value, model, kind in (
+        (filters.section, Section, SECTION),
+        (filters.series, Series, SERIES),
+        (filters.column, Column, COLUMN),
+        (filters.keyword, Keyword, KEYWORD),
     ):
         if value:
             pk = model.objects.filter(slug=value).values_list("pk", flat=True).first()
             if pk is None:
                 raise UnknownFilter(value)
-            markers.append(f"{prefix}{pk}")
+            markers.append(facet_marker(kind, pk))
     return markers
 
 
@@ -135,11 +136,7 @@ def search(
     return page
 
 
-def _summaries(now, *ids):
-    return _summary(now).filter(pk__in=ids)
-
-
-def _summaries_by_key(now, *sort_keys):
+def _summaries_by_key(now, sort_keys: list[int]):
     documents = SearchDocument.objects.filter(sort_key__in=sort_keys)
     return (
         _summary(now)
@@ -155,38 +152,20 @@ def _summary(now):
     return Article.objects.published(now).select_related("section").only(*SUMMARY_FIELDS).order_by()
 
 
-# A result page's articles, compiled once for pages of up to 20, 50 and 100 results (a
-# shorter page fills the rest with an id no article has): building and compiling the
-# queryset cost four times what the query costs, most of our layer's time on top of the
-# engine's answer.
-_SUMMARY_QUERIES = {
-    size: CompiledQuery(
-        _summaries, datetime(1901, 1, 1, tzinfo=UTC), *range(-987654321, -987654321 - size, -1)
-    )
-    for size in (20, 50, 100)
-}
-_NO_ID = -1
-
-
 def _articles(sort_keys: list[int]) -> list[Article]:
     """The published articles of these index keys, in their order, with only what a
     result shows (SUMMARY_FIELDS), in one query by the ids the keys were made from (no
-    lookup of the index's documents: 0.77 -> 0.46 ms of a rare-word search on SQLite at
-    1,000,000 articles). A key its article does not make again (an id past ID_SPACE, a
-    publication time changed since it was indexed) is looked up through the documents."""
+    lookup of the index's documents). A key its article does not make again (an id past
+    ID_SPACE, a publication time changed since it was indexed) is looked up through the
+    documents."""
     if not sort_keys:
         return []
     now = timezone.now()
-    ids = list(map(article_id_of, sort_keys))
-    size = next((size for size in _SUMMARY_QUERIES if size >= len(ids)), None)
-    if size is None:
-        found = _summaries(now, *ids)
-    else:
-        found = _SUMMARY_QUERIES[size].rows(now, *ids, *[_NO_ID] * (size - len(ids)))
+    found = _summary(now).filter(pk__in=list(map(article_id_of, sort_keys)))
     by_key = {sort_key(article.published_at, article.id): article for article in found}
     missing = [key for key in sort_keys if key not in by_key]
     if missing:
-        by_key.update((article.search_key, article) for article in _summaries_by_key(now, *missing))
+        by_key.update((article.search_key, article) for article in _summaries_by_key(now, missing))
     return [by_key[key] for key in sort_keys if key in by_key]
 
 
@@ -195,9 +174,8 @@ def _load_readable_blocks(articles: list[Article], reader) -> None:
     full = [a for a in articles if entitlements.decide(reader, a.access).full_text]
     if full:
         blocks = _column_by_pk(Article, "blocks", [a.pk for a in full])
-        field = Article._meta.get_field("blocks")
         for article in full:
-            article.blocks = field.from_db_value(blocks[article.pk], None, connection)
+            article.blocks = blocks[article.pk]
 
 
 def readable_text(article: Article, reader) -> str:
@@ -214,7 +192,7 @@ def make_snippets(articles: list[Article], reader, words: set[str]) -> list[Safe
     written the window is cut there and only the window is analysed. Where none does (a
     word written in another form, いる for 居る; a word only in the headline, or only in
     what the reader may not read), the stored forms of the article's search document
-    tell whether and where its text holds one (analysis.form_found): one query for the
+    tell whether and where its text holds one (spans.form_found): one query for the
     page's documents, and a region of the text analysed instead of the text up to the
     match, whose words then mark the window."""
     texts = [normalize_text(readable_text(article, reader)) for article in articles]
@@ -233,16 +211,8 @@ def make_snippets(articles: list[Article], reader, words: set[str]) -> list[Safe
 
 
 def _column_by_pk(model, column: str, ids: list[int]) -> dict:
-    """One column of these rows by primary key, as the database gives it, through the
-    driver's cursor: a queryset cost as much as such a query (1.6 against 0.9 ms for a
-    page's nine search documents on PostgreSQL)."""
-    table, key = model._meta.db_table, model._meta.pk.column
-    with driver_cursor(connection) as cursor:
-        cursor.execute(
-            f"SELECT {key}, {column} FROM {table} WHERE {key} IN ({', '.join(['%s'] * len(ids))})",
-            ids,
-        )
-        return dict(cursor.fetchall())
+    """One column of these rows by primary key."""
+    return dict(model.objects.filter(pk__in=ids).values_list("pk", column))
 
 
 def _opening(text: str) -> SafeString:

@@ -6,9 +6,9 @@ the pairs they form. A topic model captures that: every article's analysed token
 index's own, title and body, every token plus each pair of consecutive tokens) are
 weighted (1 + log tf) x sqrt(idf) over a vocabulary of terms in at least MIN_DF
 articles (the MAX_VOCABULARY most frequent), and projected onto the DIMENSIONS main
-directions of a truncated SVD of a sample of the archive (latent semantic analysis).
-Two articles about the same kind of story point the same way even with few words in
-common.
+directions of a truncated SVD (scipy's svds) of a sample of the archive (latent
+semantic analysis). Two articles about the same kind of story point the same way even
+with few words in common.
 
 - ``fit()`` (periodic task ``refit_topics``, ``shinbun manage fit_topics``, and after
   an import) builds a TopicModel from a sample of the archive, projects every indexed
@@ -58,7 +58,7 @@ def weighted(
     return columns, (1 + np.log(tfs)) * idf[columns]
 
 
-class Space:
+class TopicProjector:
     """A TopicModel loaded for projecting."""
 
     def __init__(self, model: TopicModel):
@@ -79,27 +79,31 @@ class Space:
         return vector / norm if norm else None
 
 
-_space: Space | None = None
+_projector: TopicProjector | None = None
 
 
-def active_space() -> Space | None:
+def active_projector() -> TopicProjector | None:
     """The newest TopicModel, loaded once per process (and again when a newer exists)."""
-    global _space
+    global _projector
     latest = TopicModel.objects.order_by("-pk").values_list("pk", flat=True).first()
     if latest is None:
-        _space = None
-    elif _space is None or _space.model_id != latest:
-        _space = Space(TopicModel.objects.get(pk=latest))
-    return _space
+        _projector = None
+    elif _projector is None or _projector.model_id != latest:
+        _projector = TopicProjector(TopicModel.objects.get(pk=latest))
+    return _projector
 
 
-def assign(documents: list[SearchDocument], space: Space | None = None) -> None:
+def assign(documents: list[SearchDocument], projector: TopicProjector | None = None) -> None:
     """Set each document's topic vector with the model in use (not saved here)."""
-    space = space or active_space()
+    projector = projector or active_projector()
     for document in documents:
-        vector = None if space is None else space.project(features(document.title, document.body))
+        vector = (
+            None
+            if projector is None
+            else projector.project(features(document.title, document.body))
+        )
         document.topic = None if vector is None else vector.astype(np.float32).tobytes()
-        document.topic_model_id = None if vector is None else space.model_id
+        document.topic_model_id = None if vector is None else projector.model_id
 
 
 # Fitting --------------------------------------------------------------------------
@@ -153,7 +157,7 @@ def fit(sample_size: int = FIT_SAMPLE, seed: int = SEED, progress=None) -> Topic
         (np.array(values), (np.array(rows), np.array(columns))),
         shape=(len(sample), len(vocabulary)),
     )
-    components = _truncated_svd(matrix, DIMENSIONS, seed)
+    components = _topic_directions(matrix, DIMENSIONS, seed)
     model = TopicModel.objects.create(
         documents=len(sample),
         archive=len(pks),
@@ -166,22 +170,19 @@ def fit(sample_size: int = FIT_SAMPLE, seed: int = SEED, progress=None) -> Topic
     return model
 
 
-def _truncated_svd(matrix, k: int, seed: int, oversample: int = 10, passes: int = 5):
-    """The top-k right singular vectors (k x terms) of a sparse matrix, by randomized
-    range finding with power iterations (Halko, Martinsson and Tropp, 2011)."""
-    rng = np.random.default_rng(seed)
-    basis, _ = np.linalg.qr(matrix @ rng.standard_normal((matrix.shape[1], k + oversample)))
-    for _ in range(passes):
-        basis, _ = np.linalg.qr(matrix.T @ basis)
-        basis, _ = np.linalg.qr(matrix @ basis)
-    small = (matrix.T @ basis).T  # (k + oversample) x terms
-    _, _, right = np.linalg.svd(small, full_matrices=False)
-    return right[:k]
+def _topic_directions(matrix, k: int, seed: int) -> np.ndarray:
+    """The k main directions of the weighted term space (k x terms): the right singular
+    vectors of the sample's matrix for its k largest singular values, largest first."""
+    from scipy.sparse.linalg import svds
+
+    k = min(k, min(matrix.shape) - 1)
+    _, singular, right = svds(matrix, k=k, random_state=seed)
+    return right[np.argsort(-singular)]
 
 
 def project_all(model: TopicModel, progress=None, batch: int = 2000) -> int:
     """Store every indexed article's vector under this model."""
-    space = Space(model)
+    projector = TopicProjector(model)
     pks = list(SearchDocument.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(pks), batch):
         documents = list(
@@ -189,7 +190,7 @@ def project_all(model: TopicModel, progress=None, batch: int = 2000) -> int:
                 "pk", "title", "body"
             )
         )
-        assign(documents, space)
+        assign(documents, projector)
         SearchDocument.objects.bulk_update(documents, ["topic", "topic_model_id"])
         if progress:
             progress(len(documents))
@@ -199,7 +200,7 @@ def project_all(model: TopicModel, progress=None, batch: int = 2000) -> int:
 # Nearest neighbours -----------------------------------------------------------------
 
 
-class _Matrix:
+class TopicVectors:
     """All stored vectors of one model as a matrix, kept per process and brought up to
     date with the documents indexed since the last look (by indexed_at)."""
 
@@ -248,22 +249,22 @@ class _Matrix:
         self.seen = latest
 
 
-_matrix: _Matrix | None = None
+_vectors: TopicVectors | None = None
 
 
 def forget() -> None:
     """Drop this process's loaded model and vectors (a test's database is rolled back
     under the same ids)."""
-    global _matrix, _space
-    _matrix = _space = None
+    global _vectors, _projector
+    _vectors = _projector = None
 
 
-def matrix_for(model_id: int) -> _Matrix:
-    global _matrix
-    if _matrix is None or _matrix.model_id != model_id:
-        _matrix = _Matrix(model_id)
-    _matrix.refresh()
-    return _matrix
+def vectors_for(model_id: int) -> TopicVectors:
+    global _vectors
+    if _vectors is None or _vectors.model_id != model_id:
+        _vectors = TopicVectors(model_id)
+    _vectors.refresh()
+    return _vectors
 
 
 def nearest(document: SearchDocument, count: int) -> list[tuple[int, float]]:
@@ -272,11 +273,11 @@ def nearest(document: SearchDocument, count: int) -> list[tuple[int, float]]:
     if document.topic is None or document.topic_model_id is None:
         return []
     query = np.frombuffer(bytes(document.topic), dtype=np.float32)
-    matrix = matrix_for(document.topic_model_id)
-    if not len(matrix.ids):
+    stored = vectors_for(document.topic_model_id)
+    if not len(stored.ids):
         return []
-    scores = matrix.vectors @ query
-    own = matrix.rows.get(document.pk)
+    scores = stored.vectors @ query
+    own = stored.rows.get(document.pk)
     if own is not None:
         scores[own] = -np.inf
     count = min(count, len(scores) - (own is not None))
@@ -284,7 +285,7 @@ def nearest(document: SearchDocument, count: int) -> list[tuple[int, float]]:
         return []
     best = np.argpartition(-scores, count - 1)[:count]
     best = best[np.argsort(-scores[best])]
-    return [(int(matrix.ids[i]), float(scores[i])) for i in best]
+    return [(int(stored.ids[i]), float(scores[i])) for i in best]
 
 
 def vector_of(document: SearchDocument) -> np.ndarray | None:
@@ -295,16 +296,3 @@ def vector_of(document: SearchDocument) -> np.ndarray | None:
 
 def indexed_newest_first() -> list[int]:
     return list(SearchDocument.objects.order_by("-sort_key").values_list("pk", flat=True))
-
-
-def refresh_all_recommendations(progress: bool = False) -> int:
-    """Recompute every indexed article's stored list here and now (after a new model,
-    from the command line; the nightly task queues them instead)."""
-    from tqdm import tqdm
-
-    from shinbun.search.recommend import store_recommendations
-
-    pks = indexed_newest_first()
-    for pk in tqdm(pks, unit="記事", disable=not progress):
-        store_recommendations(pk)
-    return len(pks)

@@ -6,10 +6,10 @@ from django.db import migrations
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    from shinbun.search.backends import PostgresBackend
+    from shinbun.search.engines.postgres import PostgresEngine
 
     with schema_editor.connection.cursor() as cursor:
-        PostgresBackend().create(cursor)
+        PostgresEngine(schema_editor.connection.alias).create(cursor)
 
 
 class Migration(migrations.Migration):

@@ -1,5 +1,5 @@
 """PostgreSQL: the search vectors move from a column of search_searchdocument to a
-narrow table of their own, search_tsv (backends.PostgresBackend), keeping what is
+narrow table of their own, search_tsv (engines.postgres.PostgresEngine), keeping what is
 indexed."""
 
 from django.db import migrations
@@ -8,9 +8,9 @@ from django.db import migrations
 def move(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    from shinbun.search.backends import PostgresBackend
+    from shinbun.search.engines.postgres import PostgresEngine
 
-    engine = PostgresBackend()
+    engine = PostgresEngine(schema_editor.connection.alias)
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(
             "SELECT 1 FROM information_schema.columns "

@@ -6,7 +6,7 @@
   analysis now gives. The documents' vector lengths are kept (a word merged with its
   other spelling weighs a little differently until the article is indexed again).
 - SQLite: the FTS5 table is made again with the ``ascii`` tokenizer (it had
-  ``unicode61``, see SQLiteBackend.tokenizer) and refilled from the stored documents.
+  ``unicode61``, see SQLiteEngine.tokenizer) and refilled from the stored documents.
 """
 
 from collections import Counter
@@ -44,19 +44,22 @@ def fold_final_sigma(apps, schema_editor):
         if count and not TermStat.objects.filter(form=form).update(df=F("df") + count):
             TermStat.objects.create(form=form, df=count)
     if changed and schema_editor.connection.vendor == "postgresql":
-        from shinbun.search.backends import IndexEntry, PostgresBackend
+        from shinbun.search.engine import IndexEntry
+        from shinbun.search.engines.postgres import PostgresEngine
 
-        PostgresBackend().add([IndexEntry(d.sort_key, d.title, d.body, d.facets) for d in changed])
+        PostgresEngine(schema_editor.connection.alias).add(
+            [IndexEntry(d.sort_key, d.title, d.body, d.facets) for d in changed]
+        )
 
 
 def refill(tokenizer: str):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor != "sqlite":
             return
-        from shinbun.search.backends import SQLiteBackend
+        from shinbun.search.engines.sqlite import SQLiteEngine
 
         with schema_editor.connection.cursor() as cursor:
-            SQLiteBackend().refill(cursor, tokenizer)
+            SQLiteEngine(schema_editor.connection.alias).refill(cursor, tokenizer)
 
     return run
 

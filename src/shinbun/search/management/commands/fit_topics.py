@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from shinbun.search import topics
+from shinbun.search import recommend, topics
 from shinbun.search.models import SearchDocument
 
 
@@ -32,5 +32,5 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"{model}")
         if not no_refresh:
-            refreshed = topics.refresh_all_recommendations(progress=not quiet)
+            refreshed = recommend.refresh_all_recommendations(progress=not quiet)
             self.stdout.write(f"おすすめを更新しました: {refreshed}記事")
