@@ -1,14 +1,15 @@
-"""Everything editors made, as JSON lines (`shinbun export`).
+"""Everything editors made, as JSON lines (`shinbun export`), which `shinbun import`
+reads back (newsroom/importing.py).
 
-articles.jsonl holds the published and scheduled articles, one a line, in the format
-`shinbun import` reads (newsroom/importing.py: `id`, `title`, `published`, `body`,
-`category`, `url`), so an archive moves to another shinbun by export and import. The
-import takes the text: headline, lead and paragraphs, publication time and section
-name, as free articles. Each line also carries what the import leaves aside (access,
-series, column, keywords, figures' keys in the body source, corrections, revisions),
-for the publisher's own archive or another system. drafts.jsonl is the same for
-drafts: importing it would publish them. Sections, series, columns, keywords and
-figures have a file each.
+articles.jsonl holds the published and scheduled articles, one a line. Its first fields
+are the corpus format (`id`, `title`, `published`, `body`, `category`, `url`), which any
+importer of plain articles reads; the rest is the article as editors left it (lead and
+body source, access level, byline, section, series, column and keywords by slug,
+corrections, revisions), which `shinbun import` reads back too. drafts.jsonl is the same
+for drafts: importing it would publish them. Sections, series, columns, keywords and
+figures have a file each; `shinbun import` of the folder brings them in before the
+articles, so an archive moves to another shinbun whole. Editors' picks of related
+articles (`related`, by the old database's ids) are for the publisher's own archive.
 """
 
 import json
