@@ -18,13 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shinbun.newsroom import publishing
+from shinbun.newsroom.exporting import ARTICLES_FILE, FOLDER_FILES
 from shinbun.newsroom.import_formats import Record, RecordError, json_lines, read_records
 from shinbun.newsroom.models import (
     Article,
     ArticleRevision,
     Column,
     Correction,
-    Figure,
     Keyword,
     Section,
     Series,
@@ -192,23 +192,6 @@ def import_file(path: Path, on_progress=None) -> ImportSummary:
     if batch:
         flush()
     return summary
-
-
-# An export folder's files besides the articles, read before them so that what the
-# articles name is there with its name: (file, model, key, the fields it carries).
-FOLDER_FILES = (
-    ("sections.jsonl", Section, "slug", ("name", "description", "position")),
-    ("series.jsonl", Series, "slug", ("name", "description")),
-    ("columns.jsonl", Column, "slug", ("name", "description", "author")),
-    ("keywords.jsonl", Keyword, "slug", ("name",)),
-    (
-        "figures.jsonl",
-        Figure,
-        "key",
-        ("title", "caption", "credit", "kind", "chart", "image", "alt"),
-    ),
-)
-ARTICLES_FILE = "articles.jsonl"
 
 
 def _import_row(model, key: str, names, data) -> None:

@@ -4,7 +4,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from shinbun.newsroom.importing import ARTICLES_FILE, import_export_folder, import_file
+from shinbun.newsroom.exporting import ARTICLES_FILE
+from shinbun.newsroom.importing import import_export_folder, import_file
 from shinbun.newsroom.signals import articles_changed
 
 BATCH = 200
