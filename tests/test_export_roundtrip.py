@@ -1,6 +1,7 @@
 """`shinbun export` then `shinbun import` of the folder into an empty newsroom gives back
 every article with everything editors set: access level, series, column, keywords,
-corrections and the revision history; re-importing it changes nothing."""
+related articles, corrections and the revision history; re-importing it changes
+nothing."""
 
 import json
 from datetime import timedelta
@@ -26,17 +27,22 @@ ARTICLE_FIELDS = (
 NEWSROOM = (Section, Series, Column, Keyword, Figure)
 
 
+def key_of(article: Article) -> str:
+    """The key the import finds an article by (exporting.export_id)."""
+    return article.external_id or f"shinbun-{article.pk}"
+
+
 def everything() -> dict:
     """What editors made, by the key the import finds it by."""
     articles = {}
     for article in Article.objects.select_related("section", "series", "column"):
-        key = article.external_id or f"shinbun-{article.pk}"
-        articles[key] = {
+        articles[key_of(article)] = {
             **{name: getattr(article, name) for name in ARTICLE_FIELDS},
             "section": article.section.slug,
             "series": article.series.slug if article.series else None,
             "column": article.column.slug if article.column else None,
             "keywords": sorted(k.slug for k in article.keywords.all()),
+            "related": sorted(key_of(related) for related in article.related.all()),
             "corrections": [(c.text, c.created_at) for c in article.corrections.all()],
             "revisions": [
                 (r.created_at, r.note, r.snapshot, r.author.email if r.author else None)
@@ -78,6 +84,8 @@ def newsroom(make, editor):
     members = make.article(access="members", external_id="feed-2025-001")
     scheduled = make.article(headline="予約された記事")
     publishing.publish(scheduled, editor, at=scheduled.published_at + timedelta(days=2))
+    paid.related.add(members, scheduled)  # articles later in the export's file
+    scheduled.related.add(paid)
     return [paid, members, scheduled]
 
 
@@ -145,11 +153,13 @@ def test_a_change_in_the_export_updates_the_article(tmp_path, newsroom):
     run_import(out)
     records = [json.loads(line) for line in (out / "articles.jsonl").read_text().splitlines()]
     records[0].update(access="free", series=None, keywords=["chingin"], corrections=[])
+    records[0]["related"] = [newsroom[1].pk, 999_999]  # an id the export does not hold
     stdout, _ = run_import(write_jsonl(tmp_path / "changed.jsonl", records))
     assert "更新 1件" in stdout and "変更なし 2件" in stdout
     article = Article.objects.get(external_id=f"shinbun-{newsroom[0].pk}")
     assert (article.access, article.series, article.corrections.count()) == ("free", None, 0)
     assert list(article.keywords.values_list("slug", flat=True)) == ["chingin"]
+    assert [key_of(related) for related in article.related.all()] == ["feed-2025-001"]
 
 
 @pytest.mark.parametrize(
@@ -164,6 +174,7 @@ def test_a_change_in_the_export_updates_the_article(tmp_path, newsroom):
         ({"pinned": "yes"}, "pinned が true/false ではありません"),
         ({"body_source": "本文", "lead": ""}, "必須項目がありません: lead"),
         ({"revisions": [{"note": "編集"}]}, "revisions の項目に snapshot がありません"),
+        ({"related": ["shinbun-1"]}, "related が記事の番号ではありません"),
     ],
 )
 def test_a_bad_export_field_rejects_its_line_only(db, tmp_path, fields, message):

@@ -5,11 +5,11 @@ articles.jsonl holds the published and scheduled articles, one a line. Its first
 are the corpus format (`id`, `title`, `published`, `body`, `category`, `url`), which any
 importer of plain articles reads; the rest is the article as editors left it (lead and
 body source, access level, byline, section, series, column and keywords by slug,
-corrections, revisions), which `shinbun import` reads back too. drafts.jsonl is the same
-for drafts: importing it would publish them. Sections, series, columns, keywords and
-figures have a file each; `shinbun import` of the folder brings them in before the
-articles, so an archive moves to another shinbun whole. Editors' picks of related
-articles (`related`, by the old database's ids) are for the publisher's own archive.
+related articles by `shinbun_id`, corrections, revisions), which `shinbun import` reads
+back too. drafts.jsonl is the same for drafts: importing it would publish them.
+Sections, series, columns, keywords and figures have a file each; `shinbun import` of
+the folder brings them in before the articles, so an archive moves to another shinbun
+whole (figure images live in the data folder's media/, copied beside the export).
 """
 
 import json

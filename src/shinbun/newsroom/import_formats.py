@@ -4,9 +4,9 @@ The corpus format (`id`, `title`, `published`, `body`, `category`, `url`) is pla
 text: it is escaped before it becomes a body, so nothing in it is taken for markup. A
 line of `shinbun export` (newsroom/exporting.py) carries more, read when present: the
 editor's lead and body source (markup, sanitised as an editor's is when the article is
-saved), access level, byline, section, series, column and keywords by slug,
-corrections and the revision history. A bad record is a RecordError with the reason,
-in Japanese, and its line (or item) number.
+saved), access level, byline, section, series, column and keywords by slug, related
+articles by their `shinbun_id`, corrections and the revision history. A bad record is
+a RecordError with the reason, in Japanese, and its line (or item) number.
 """
 
 import gzip
@@ -53,6 +53,8 @@ class Record:
     keywords: list[str] | None = None
     corrections: list[tuple[str, datetime]] | None = None
     history: list[dict] = field(default_factory=list)
+    exported_id: int | None = None  # the article's id in the database it was exported from
+    related: list[int] | None = None  # editors' picks, by those ids
 
 
 def _open_binary(path: Path):
@@ -178,6 +180,16 @@ def _read_export_fields(record: Record, data: dict) -> None:
         record.corrections = [_correction(item) for item in _list(data, "corrections")]
     if "revisions" in data:
         record.history = [_revision(item) for item in _list(data, "revisions")]
+    if "shinbun_id" in data:
+        record.exported_id = _id(data["shinbun_id"], "shinbun_id")
+    if "related" in data:
+        record.related = [_id(value, "related") for value in _list(data, "related")]
+
+
+def _id(value, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise RecordError(f"{name} が記事の番号ではありません: {str(value)[:20]!r}")
+    return value
 
 
 def _correction(item) -> tuple[str, datetime]:

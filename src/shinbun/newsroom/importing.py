@@ -6,7 +6,7 @@ alone what has not changed. A bad record is reported with its file and line numb
 item number) and skipped; the rest goes in. What the files say is read in
 newsroom/import_formats.py; here it becomes articles, one revision each (publishing).
 A new article from the corpus format or a feed is free; one from an export keeps its
-access level, series, column, keywords, corrections and history.
+access level, series, column, keywords, related articles, corrections and history.
 """
 
 import html
@@ -148,6 +148,9 @@ def import_file(path: Path, on_progress=None) -> ImportSummary:
     sections: dict[str, Section] = {}
     named: dict = {}
     batch: list[tuple[int, Record]] = []
+    # Related articles are linked once every article of the file is in.
+    exported_ids: dict[int, str] = {}
+    related: list[tuple[str, list[int]]] = []
 
     def flush():
         with transaction.atomic():
@@ -185,13 +188,35 @@ def import_file(path: Path, on_progress=None) -> ImportSummary:
             if any(r.external_id == item.external_id for _, r in batch):
                 flush()
             batch.append((number, item))
+            if item.exported_id is not None:
+                exported_ids[item.exported_id] = item.external_id
+            if item.related is not None:
+                related.append((item.external_id, item.related))
             if len(batch) >= BATCH:
                 flush()
         if on_progress:
             on_progress(1)
     if batch:
         flush()
+    for start in range(0, len(related), BATCH):
+        publishing.set_related(_related_links(related[start : start + BATCH], exported_ids))
     return summary
+
+
+def _related_links(wanted: list[tuple[str, list[int]]], exported_ids: dict[int, str]) -> dict:
+    """Article -> the ids of the articles it links to, from the exporting database's ids
+    (a pick that did not come with the import is left out)."""
+    external_ids = {external_id for external_id, _ in wanted}
+    external_ids |= {exported_ids[i] for _, ids in wanted for i in ids if i in exported_ids}
+    articles = Article.objects.only("id", "external_id").in_bulk(
+        list(external_ids), field_name="external_id"
+    )
+    links = {}
+    for external_id, ids in wanted:
+        if external_id in articles:
+            targets = [articles.get(exported_ids.get(i)) for i in ids]
+            links[articles[external_id]] = [target.pk for target in targets if target]
+    return links
 
 
 def _import_row(model, key: str, names, data) -> None:

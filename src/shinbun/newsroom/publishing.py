@@ -7,7 +7,7 @@ transaction has committed: ``after_change`` sends ``signals.article_committed``,
 newsroom.tasks turns into a background task.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -184,6 +184,23 @@ def save_imported(articles: Sequence[Article | ImportedArticle], note: str = "�
     ArticleRevision.objects.bulk_create(revisions)
     article_ids = [item.article.pk for item in items]
     transaction.on_commit(lambda: purge_articles(article_ids))
+
+
+@transaction.atomic
+def set_related(links: Mapping[Article, Sequence[int]]) -> None:
+    """Editors' picks of related articles (関連記事) an import brings, each article's
+    replacing what it had; the pages of those that changed are purged after commit."""
+    current = Article.related.through.objects.filter(from_article__in=list(links))
+    had: dict[int, set[int]] = {}
+    for from_id, to_id in current.values_list("from_article_id", "to_article_id"):
+        had.setdefault(from_id, set()).add(to_id)
+    changed = []
+    for article, ids in links.items():
+        if had.get(article.pk, set()) != set(ids):
+            article.related.set(ids)
+            changed.append(article.pk)
+    if changed:
+        transaction.on_commit(lambda: purge_articles(changed))
 
 
 def pages_of(article: Article) -> list[str]:
