@@ -154,7 +154,13 @@ def import_file(path: Path, on_progress=None) -> ImportSummary:
 
     def flush():
         with transaction.atomic():
-            existing = Article.objects.prefetch_related("keywords", "corrections").in_bulk(
+            # Only an export's lines carry keywords and corrections to compare.
+            carried = [
+                name
+                for name in ("keywords", "corrections")
+                if any(getattr(r, name) is not None for _, r in batch)
+            ]
+            existing = Article.objects.prefetch_related(*carried).in_bulk(
                 [r.external_id for _, r in batch], field_name="external_id"
             )
             authors = _authors(r for _, r in batch)
