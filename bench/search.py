@@ -310,7 +310,8 @@ def import_corpus(corpus: Path, articles: int) -> None:
     from django.core.management import call_command
 
     from shinbun.newsroom.body import parse_body
-    from shinbun.newsroom.importing import _apply, _section, read_jsonl
+    from shinbun.newsroom.import_formats import read_jsonl
+    from shinbun.newsroom.importing import _apply, _section
     from shinbun.newsroom.models import Article
 
     call_command("migrate", "--noinput", verbosity=0)

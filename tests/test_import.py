@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from shinbun.newsroom.importing import RecordError, import_file, read_records
+from shinbun.newsroom.import_formats import RecordError, read_records
+from shinbun.newsroom.importing import import_file
 from shinbun.newsroom.models import Article, Section
 from tests.corpus import CORPUS
 
@@ -171,7 +172,7 @@ def test_summary_counts(db, tmp_path):
         write_jsonl(tmp_path / "b.jsonl", [record(1, title="新"), record(2), record(3), "oops"])
     )
     assert (summary.added, summary.updated, summary.unchanged) == (1, 1, 1)
-    assert summary.rejected == [(4, summary.rejected[0][1])]
+    assert summary.rejected == [("b.jsonl", 4, summary.rejected[0][2])]
     assert str(summary) == "追加 1件、更新 1件、変更なし 1件、不正 1件"
 
 

@@ -230,3 +230,34 @@ def test_long_query_is_cut_not_refused(visitor, archive):
     q = "東京 " + "あ" * 9_990
     assert visitor.get("/search/", {"q": q}).status_code == 200
     assert visitor.get("/api/v1/search", {"q": q}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"to": "9999-12-31"},
+        {"from": "0001-01-01"},
+        {"from": "0001-01-01", "to": "9999-12-31"},
+        {"from": "9999-12-31"},
+        {"to": "0001-01-01"},
+    ],
+)
+def test_extreme_dates_answer(visitor, archive, dates):
+    assert visitor.get("/search/", {"q": "東京", **dates}).status_code == 200
+    response = visitor.get("/api/v1/search", {"q": "東京", **dates})
+    assert response.status_code == 200, response.content[:300]
+
+
+def test_extreme_dates_are_the_ends_of_the_archive(visitor, archive):
+    """A date past either end of the archive filters as that end: everything up to the
+    year 9999 is everything, nothing is older than the year 1."""
+    every = visitor.get("/api/v1/search", {"q": "東京"}).json()["count"]
+    assert every == 2
+    for dates, expected in (
+        ({"from": "0001-01-01", "to": "9999-12-31"}, every),
+        ({"from": "9999-12-31"}, 0),
+        ({"to": "0001-01-01"}, 0),
+    ):
+        assert visitor.get("/api/v1/search", {"q": "東京", **dates}).json()["count"] == expected
+        page = visitor.get("/search/", {"q": "東京", **dates}).text
+        assert ("東京都の予算" in page) is bool(expected)

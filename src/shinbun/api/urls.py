@@ -1,7 +1,7 @@
 """The JSON API at /api/v1/ (django-ninja; OpenAPI at /api/v1/openapi.json)."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.http import Http404
@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from shinbun.api.auth import api_reader, per_caller
 from shinbun.api.members import router as members_router
@@ -25,6 +25,7 @@ from shinbun.members import entitlements
 from shinbun.newsroom.models import Article, Section
 from shinbun.search import services as search_services
 from shinbun.search.recommend import recommendations_for
+from shinbun.search.views import archive_date
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -148,6 +149,9 @@ class SearchOut(Schema):
     items: list[SearchHit]
 
 
+ArchiveDate = Annotated[date, AfterValidator(archive_date)]
+
+
 class SearchParams(Schema):
     q: str = Field("", max_length=10_000)
     sort: Literal["newest", "relevance"] = "newest"
@@ -155,8 +159,8 @@ class SearchParams(Schema):
     series: str | None = Field(None, max_length=100)
     column: str | None = Field(None, max_length=100)
     keyword: str | None = Field(None, max_length=100)
-    date_from: date | None = Field(None, alias="from")
-    date_to: date | None = Field(None, alias="to")
+    date_from: ArchiveDate | None = Field(None, alias="from")
+    date_to: ArchiveDate | None = Field(None, alias="to")
     limit: int = Field(20, ge=1, le=MAX_LIMIT, description=LIMIT_HELP)
     offset: int = Field(
         0,

@@ -1,14 +1,15 @@
-"""Everything editors made, as JSON lines (`shinbun export`).
+"""Everything editors made, as JSON lines (`shinbun export`), which `shinbun import`
+reads back (newsroom/importing.py).
 
-articles.jsonl holds the published and scheduled articles, one a line, in the format
-`shinbun import` reads (newsroom/importing.py: `id`, `title`, `published`, `body`,
-`category`, `url`), so an archive moves to another shinbun by export and import. The
-import takes the text: headline, lead and paragraphs, publication time and section
-name, as free articles. Each line also carries what the import leaves aside (access,
-series, column, keywords, figures' keys in the body source, corrections, revisions),
-for the publisher's own archive or another system. drafts.jsonl is the same for
-drafts: importing it would publish them. Sections, series, columns, keywords and
-figures have a file each.
+articles.jsonl holds the published and scheduled articles, one a line. Its first fields
+are the corpus format (`id`, `title`, `published`, `body`, `category`, `url`), which any
+importer of plain articles reads; the rest is the article as editors left it (lead and
+body source, access level, byline, section, series, column and keywords by slug,
+related articles by `shinbun_id`, corrections, revisions), which `shinbun import` reads
+back too. drafts.jsonl is the same for drafts: importing it would publish them.
+Sections, series, columns, keywords and figures have a file each; `shinbun import` of
+the folder brings them in before the articles, so an archive moves to another shinbun
+whole (figure images live in the data folder's media/, copied beside the export).
 """
 
 import json
@@ -32,6 +33,21 @@ from shinbun.newsroom.models import (
 )
 
 CHUNK = 500
+# The newsroom's named things, a file each: (file, model, key, the fields besides it).
+# `shinbun import` of an export folder reads them back, before the articles.
+FOLDER_FILES = (
+    ("sections.jsonl", Section, "slug", ("name", "description", "position")),
+    ("series.jsonl", Series, "slug", ("name", "description")),
+    ("columns.jsonl", Column, "slug", ("name", "description", "author")),
+    ("keywords.jsonl", Keyword, "slug", ("name",)),
+    (
+        "figures.jsonl",
+        Figure,
+        "key",
+        ("title", "caption", "credit", "kind", "chart", "image", "alt"),
+    ),
+)
+ARTICLES_FILE = "articles.jsonl"
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -113,18 +129,11 @@ def _names(model, *fields: str) -> Iterable[dict]:
     return model.objects.order_by("id").values(*fields).iterator(chunk_size=CHUNK)
 
 
-def _figures() -> Iterable[dict]:
-    for figure in Figure.objects.order_by("id").iterator(chunk_size=CHUNK):
-        yield {
-            "key": figure.key,
-            "title": figure.title,
-            "caption": figure.caption,
-            "credit": figure.credit,
-            "kind": figure.kind,
-            "chart": figure.chart,
-            "image": figure.image.name or None,  # a path under the data folder's media/
-            "alt": figure.alt,
-        }
+def _figures(*fields: str) -> Iterable[dict]:
+    for figure in _names(Figure, *fields):
+        # A path under the data folder's media/, where the image file stays.
+        figure["image"] = figure["image"] or None
+        yield figure
 
 
 def _write(path: Path, records: Iterable[dict]) -> int:
@@ -140,12 +149,11 @@ def export_editorial(out: Path) -> dict[str, int]:
     """Write the newsroom's files into the folder `out`; returns lines per file."""
     out.mkdir(parents=True, exist_ok=True)
     files = {
-        "sections.jsonl": _names(Section, "slug", "name", "description", "position"),
-        "series.jsonl": _names(Series, "slug", "name", "description"),
-        "columns.jsonl": _names(Column, "slug", "name", "description", "author"),
-        "keywords.jsonl": _names(Keyword, "slug", "name"),
-        "figures.jsonl": _figures(),
-        "articles.jsonl": (article_record(a) for a in _articles(drafts=False)),
+        **{
+            name: _figures(key, *fields) if model is Figure else _names(model, key, *fields)
+            for name, model, key, fields in FOLDER_FILES
+        },
+        ARTICLES_FILE: (article_record(a) for a in _articles(drafts=False)),
         "drafts.jsonl": (article_record(a) for a in _articles(drafts=True)),
     }
     return {name: _write(out / name, records) for name, records in files.items()}

@@ -7,7 +7,8 @@ transaction has committed: ``after_change`` sends ``signals.article_committed``,
 newsroom.tasks turns into a background task.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils import timezone, translation
 
 from shinbun.core.pagecache import purge_paths
 from shinbun.newsroom import signals
-from shinbun.newsroom.models import Article, ArticleRevision, Correction
+from shinbun.newsroom.models import Article, ArticleRevision, Correction, Keyword
 
 SNAPSHOT_FIELDS = (
     "headline",
@@ -34,9 +35,9 @@ SNAPSHOT_FIELDS = (
 
 def snapshot(article: Article) -> dict:
     data = {}
-    for field in SNAPSHOT_FIELDS:
-        value = getattr(article, field)
-        data[field] = value.isoformat() if isinstance(value, datetime) else value
+    for name in SNAPSHOT_FIELDS:
+        value = getattr(article, name)
+        data[name] = value.isoformat() if isinstance(value, datetime) else value
     data["section"] = article.section_id
     return data
 
@@ -151,16 +152,55 @@ def _release(article_id: int, now: datetime) -> bool:
     return True
 
 
+@dataclass
+class ImportedArticle:
+    """An article an import creates or changes, with what is saved beside it."""
+
+    article: Article
+    keywords: list[Keyword] | None = None  # None leaves the article's keywords as they are
+    corrections: list[Correction] | None = None  # replace the article's; None leaves them
+    history: list[ArticleRevision] = field(default_factory=list)  # its revisions elsewhere
+
+
 @transaction.atomic
-def save_imported(articles: Sequence[Article], note: str = "取り込み") -> None:
+def save_imported(articles: Sequence[Article | ImportedArticle], note: str = "取り込み") -> None:
     """Articles created or changed by an import (newsroom.importing): saved, one revision
-    each, and every page they appear on purged once the transaction commits. The search
-    index follows in batches (the import command sends ``signals.articles_changed``)."""
-    for article in articles:
+    each (beside any history they bring), and every page they appear on purged once the
+    transaction commits. The search index follows in batches (the import command sends
+    ``signals.articles_changed``)."""
+    items = [a if isinstance(a, ImportedArticle) else ImportedArticle(a) for a in articles]
+    revisions = []
+    for item in items:
+        article = item.article
         article.save()
-    ArticleRevision.objects.bulk_create(new_revision(article, None, note) for article in articles)
-    article_ids = [article.pk for article in articles]
+        if item.keywords is not None:
+            article.keywords.set(item.keywords)
+        if item.corrections is not None:
+            article.corrections.all().delete()
+            _save_corrections(article, item.corrections)
+        for revision in item.history:
+            revision.article = article
+        revisions += [*item.history, new_revision(article, None, note)]
+    ArticleRevision.objects.bulk_create(revisions)
+    article_ids = [item.article.pk for item in items]
     transaction.on_commit(lambda: purge_articles(article_ids))
+
+
+@transaction.atomic
+def set_related(links: Mapping[Article, Sequence[int]]) -> None:
+    """Editors' picks of related articles (関連記事) an import brings, each article's
+    replacing what it had; the pages of those that changed are purged after commit."""
+    current = Article.related.through.objects.filter(from_article__in=list(links))
+    had: dict[int, set[int]] = {}
+    for from_id, to_id in current.values_list("from_article_id", "to_article_id"):
+        had.setdefault(from_id, set()).add(to_id)
+    changed = []
+    for article, ids in links.items():
+        if had.get(article.pk, set()) != set(ids):
+            article.related.set(ids)
+            changed.append(article.pk)
+    if changed:
+        transaction.on_commit(lambda: purge_articles(changed))
 
 
 def pages_of(article: Article) -> list[str]:

@@ -9,10 +9,19 @@ from shinbun.members import entitlements
 from shinbun.newsroom.models import Section
 from shinbun.search import services
 
+# The calendar a date filter can name. A date outside it filters as the nearer end: the
+# archive holds nothing older or newer, and the day after a "to" date, where its range
+# ends, must still be a date (9999-12-31 has no next day).
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def archive_date(value: date) -> date:
+    return min(max(value, EARLIEST_DATE), LATEST_DATE)
+
 
 def parse_date(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        return archive_date(date.fromisoformat(value)) if value else None
     except ValueError:
         return None
 
