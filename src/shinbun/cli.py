@@ -198,7 +198,9 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("worker", help="run the background worker (Huey consumer)")
     p.set_defaults(func=worker)
 
-    p = commands.add_parser("import", help="import articles from JSON lines or RSS/Atom")
+    p = commands.add_parser(
+        "import", help="import articles from JSON lines, RSS/Atom, or a `shinbun export` folder"
+    )
     p.add_argument("file")
     p.add_argument(
         "--data", help="demo data folder (as for `shinbun demo`); default: configured DB"
