@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from shinbun.core.timefmt import JST
-from shinbun.members import services
+from shinbun.members import campaigns, services
 from shinbun.members.entitlements import ReaderKind, reader_for
 from shinbun.members.models import AuditLog, Campaign, Receipt, Subscription
 from shinbun.members.services import MembershipError
@@ -78,7 +78,7 @@ def test_no_trial_for_someone_whose_paid_subscription_ended_within_a_year(
         free_member, plans["monthly"], actor=None, reason="", now=NOW - timedelta(days=200)
     )
     services.cancel(old, actor=None, reason="", at_period_end=False, now=NOW - timedelta(days=100))
-    offer = services.trial_offer(free_member, plans["monthly"], NOW)
+    offer = campaigns.trial_offer(free_member, plans["monthly"], NOW)
     assert not offer.eligible
     assert "無料体験の対象外です" in offer.message and "お申し込みいただけます" in offer.message
     with pytest.raises(MembershipError, match="対象外"):
@@ -95,7 +95,7 @@ def test_a_year_after_the_paid_subscription_ended_the_trial_is_offered_again(
         free_member, plans["monthly"], actor=None, reason="", now=NOW - timedelta(days=500)
     )
     services.cancel(old, actor=None, reason="", at_period_end=False, now=NOW - timedelta(days=366))
-    assert services.trial_offer(free_member, plans["monthly"], NOW).eligible
+    assert campaigns.trial_offer(free_member, plans["monthly"], NOW).eligible
 
 
 def test_one_trial_per_campaign(free_member, plans, campaign):

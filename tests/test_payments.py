@@ -10,8 +10,8 @@ from urllib.parse import parse_qs
 import pytest
 import stripe
 
+from shinbun.members.campaigns import trial_offer
 from shinbun.members.models import AuditLog, Receipt, Subscription, WebhookEvent
-from shinbun.members.services import trial_offer
 
 SECRET = "whsec_test_secret"
 PERIOD_START = 1_775_000_000

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
-from shinbun.members import services
+from shinbun.members import campaigns, services
 from shinbun.members.models import (
     AccessToken,
     AuditLog,
@@ -63,7 +63,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        cache.delete(services.CAMPAIGN_CACHE_KEY)
+        cache.delete(campaigns.CAMPAIGN_CACHE_KEY)
         services.audit(
             "campaign.changed" if change else "campaign.created",
             subject=None,

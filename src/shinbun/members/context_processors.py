@@ -1,6 +1,6 @@
 from django.utils.translation import gettext as _
 
-from shinbun.members.services import campaign_cta
+from shinbun.members.campaigns import campaign_cta
 
 
 def trial_cta(request) -> dict:

@@ -8,7 +8,6 @@ means the system (a payment provider's notice, a periodic task).
 
 import calendar
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -16,13 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shinbun.core.cache import CachedState, read_through
 from shinbun.core.timefmt import JST
-from shinbun.members.models import AuditLog, Campaign, Plan, Receipt, Subscription, User
-
-# Whoever held a paid subscription that ended less than this long ago is not new.
-NEW_SUBSCRIBER_GAP = timedelta(days=365)
-CAMPAIGN_CACHE_KEY = "members:running-campaign"
+from shinbun.members.campaigns import trial_offer
+from shinbun.members.models import AuditLog, Plan, Receipt, Subscription, User
 
 
 class MembershipError(Exception):
@@ -66,74 +61,6 @@ def add_period(start: datetime, interval: str, count: int = 1) -> datetime:
     year += local.year
     day = min(local.day, calendar.monthrange(year, month0 + 1)[1])
     return local.replace(year=year, month=month0 + 1, day=day)
-
-
-# Campaigns -------------------------------------------------------------------------
-
-
-def running_campaign(now: datetime | None = None) -> Campaign | None:
-    now = now or timezone.now()
-    running = Campaign.objects.filter(starts_at__lte=now, ends_at__gt=now)
-    return running.order_by("-starts_at").first()
-
-
-def _running_cta() -> tuple[str, datetime | None]:
-    campaign = running_campaign()
-    return (campaign.cta_text, campaign.ends_at) if campaign else ("", None)
-
-
-def cached_campaign_cta() -> CachedState:
-    """The running campaign's button text and end, kept briefly: every page shows it (the
-    admin forgets it when a campaign changes)."""
-    return CachedState(CAMPAIGN_CACHE_KEY, _running_cta, 60)
-
-
-def campaign_cta(now: datetime | None = None, cached: tuple | None = None) -> str | None:
-    """The running campaign's button text, or None; ``cached`` is cached_campaign_cta's
-    value when the caller read it already."""
-    if now is not None:
-        campaign = running_campaign(now)
-        return campaign.cta_text if campaign else None
-    text, ends_at = cached or read_through(cached_campaign_cta())[0]
-    if not text or (ends_at and ends_at <= timezone.now()):
-        return None
-    return text
-
-
-@dataclass(frozen=True)
-class TrialOffer:
-    campaign: Campaign | None
-    eligible: bool
-    message: str = ""
-
-
-def trial_offer(user: User | None, plan: Plan, now: datetime | None = None) -> TrialOffer:
-    """May this member start the running campaign's free trial on this plan?"""
-    now = now or timezone.now()
-    campaign = running_campaign(now)
-    if campaign is None or not campaign.applies_to(plan):
-        return TrialOffer(None, False)
-    if user is None or not user.is_authenticated:
-        return TrialOffer(campaign, True)
-    recent_paid = Subscription.objects.filter(
-        user=user, paid=True, ended_at__gt=now - NEW_SUBSCRIBER_GAP
-    ).exists()
-    if recent_paid or Subscription.objects.filter(user=user, paid=True, ended_at=None).exists():
-        return TrialOffer(
-            campaign,
-            False,
-            _(
-                "過去1年以内に有料プランをご利用いただいていたため、無料体験の対象外です。"
-                "有料プランはそのままお申し込みいただけます。"
-            ),
-        )
-    if Subscription.objects.filter(user=user, campaign=campaign).exists():
-        return TrialOffer(
-            campaign,
-            False,
-            _("このキャンペーンの無料体験はご利用済みです。有料プランはお申し込みいただけます。"),
-        )
-    return TrialOffer(campaign, True)
 
 
 # Subscriptions ---------------------------------------------------------------------

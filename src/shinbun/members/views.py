@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from shinbun.core.timefmt import to_jst
-from shinbun.members import accounts, services, tokens
+from shinbun.members import accounts, campaigns, services, tokens
 from shinbun.members.entitlements import meter_month, meter_state, reader_for
 from shinbun.members.models import AccessToken, Plan, Receipt, Subscription
 from shinbun.members.payments import get_provider, provider_for
@@ -36,12 +36,12 @@ PROVIDER_FAILED = gettext_lazy(
 def join_context(request) -> dict:
     plans = list(Plan.objects.filter(is_active=True))
     user = request.user if request.user.is_authenticated else None
-    campaign = services.running_campaign()
+    campaign = campaigns.running_campaign()
     eligible_plans = [p for p in plans if campaign and campaign.applies_to(p)]
     if eligible_plans:
-        offer = services.trial_offer(user, eligible_plans[0])
+        offer = campaigns.trial_offer(user, eligible_plans[0])
     else:
-        offer = services.TrialOffer(None, False)
+        offer = campaigns.TrialOffer(None, False)
     live = Subscription.objects.live().filter(user=user).first() if user else None
     rows = [
         {"plan": plan, "trial": bool(offer.eligible and offer.campaign.applies_to(plan))}

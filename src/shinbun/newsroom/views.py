@@ -11,7 +11,7 @@ from shinbun.core.links import absolute_url
 from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.core.pagination import keyset_page_for
 from shinbun.members import entitlements, gates
-from shinbun.members.services import cached_campaign_cta, campaign_cta
+from shinbun.members.campaigns import cached_campaign_cta, campaign_cta
 from shinbun.newsroom.body import figure_keys
 from shinbun.newsroom.context_processors import site
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series

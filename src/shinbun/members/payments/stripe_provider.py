@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from shinbun.members import services
+from shinbun.members import campaigns, services
 from shinbun.members.models import Plan, Subscription, User
 
 
@@ -33,7 +33,7 @@ class StripeProvider:
         metadata = {"user_id": str(user.pk), "plan": plan.code}
         subscription_data: dict = {"metadata": metadata}
         if trial:
-            offer = services.trial_offer(user, plan)
+            offer = campaigns.trial_offer(user, plan)
             if offer.campaign is None or not offer.eligible:
                 raise services.MembershipError(
                     offer.message or _("現在、無料体験のキャンペーンは行っていません。")
