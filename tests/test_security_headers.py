@@ -62,7 +62,7 @@ def test_the_error_pages_stand_alone_without_inline_style():
 
 def production(tmp_path: Path, **overrides: str) -> dict:
     env = environment(tmp_path, testing=False)
-    for name in ("DEBUG", "SHINBUN_DEMO"):
+    for name in ("DEBUG", "SHINBUN_DEMO", "DJANGO_ALLOW_ASYNC_UNSAFE"):  # test-run switches
         env.pop(name, None)
     env.update(
         SECRET_KEY=secrets.token_urlsafe(45),

@@ -275,6 +275,8 @@ AXES_CLIENT_IP_CALLABLE = "shinbun.members.login_limits.client_ip"
 AXES_LOCKOUT_CALLABLE = "shinbun.members.login_limits.locked_out"
 # Failures only: successful logins are not kept as a second record of the reader.
 AXES_DISABLE_ACCESS_LOG = True
+# Kept out of the attempt rows' copy of the form and out of the logs.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login", "email", "csrfmiddlewaretoken"]
 AXES_VERBOSE = False
 # Headers: a strict Content-Security-Policy (no inline script or style anywhere),
 # HSTS and the HTTPS redirect once the site is served over HTTPS.
