@@ -54,6 +54,16 @@ def test_templates_have_no_inline_script_style_or_handler():
     assert found == []
 
 
+def test_python_code_writes_no_inline_style_or_handler():
+    attribute = re.compile(r"""<[a-z][^>]*\s(style|on[a-z]+)=""", re.I)
+    found = [
+        f"{path.relative_to(TEMPLATES.parent)}: {match.group(0)}"
+        for path in TEMPLATES.parent.rglob("*.py")
+        for match in attribute.finditer(path.read_text())
+    ]
+    assert found == []
+
+
 def test_the_error_pages_stand_alone_without_inline_style():
     for name in ("500.html", "503.html"):
         page = render_to_string(name)
@@ -92,3 +102,10 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     output = result.stdout + result.stderr
     for warning in ("W004", "W008", "W009", "W012", "W016"):
         assert warning not in output
+
+
+def test_the_admin_figure_preview_is_sized_by_a_stylesheet(client_for, editor, make):
+    figure = make.figure()
+    page = client_for(editor).get(f"/admin/newsroom/figure/{figure.pk}/change/")
+    assert page.status_code == 200
+    assert "shinbun/admin.css" in page.text and 'class="figure-preview"' in page.text
