@@ -2,9 +2,11 @@
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from shinbun.env import ConfigError, env_bool, env_int, env_list, env_str
 
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "allauth",
     "allauth.account",
+    "axes",
     "shinbun.core",
     "shinbun.members",
     "shinbun.newsroom",
@@ -69,6 +72,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "shinbun.core.permissions_policy.PermissionsPolicyMiddleware",
+    "shinbun.core.busy.BusyDatabaseMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shinbun.urls"
@@ -238,6 +245,64 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SHINBUN_BEHIND_PROXY", False) else None
+)
+
+# Security: login limits, proxies, headers, secret key
+if not (DEBUG or TESTING or env_bool("SHINBUN_DEMO", False)) and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
+):
+    raise ConfigError(
+        "SECRET_KEY is too weak: use at least 50 random characters, e.g. the output of "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
+    )
+# Reverse proxies in front of the site that append to X-Forwarded-For (nginx with
+# `proxy_add_x_forwarded_for`: 1), or the header one proxy sets to the client's address
+# (e.g. X-Real-IP). With neither, forwarding headers are ignored: a client cannot spoof them.
+TRUSTED_PROXIES = env_int("SHINBUN_TRUSTED_PROXIES", 0, minimum=0)
+CLIENT_IP_HEADER = env_str("SHINBUN_CLIENT_IP_HEADER", "")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXIES
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = CLIENT_IP_HEADER or None
+# Wrong passwords on any login form (allauth's and the admin's) count together, per account
+# and per client address; allauth's own ACCOUNT_RATE_LIMITS stay in front of its forms.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("SHINBUN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SHINBUN_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "shinbun.members.login_limits.account_key"
+# The address allauth's rate limits use, so both count the same client.
+AXES_CLIENT_IP_CALLABLE = "shinbun.members.login_limits.client_ip"
+AXES_LOCKOUT_CALLABLE = "shinbun.members.login_limits.locked_out"
+# Failures only: successful logins are not kept as a second record of the reader.
+AXES_DISABLE_ACCESS_LOG = True
+# Kept out of the attempt rows' copy of the form and out of the logs.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login", "email", "csrfmiddlewaretoken"]
+AXES_VERBOSE = False
+# Headers: a strict Content-Security-Policy (no inline script or style anywhere),
+# HSTS and the HTTPS redirect once the site is served over HTTPS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+PERMISSIONS_POLICY = env_str(
+    "SHINBUN_PERMISSIONS_POLICY",
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+)
+SECURE_HSTS_SECONDS = env_int("SHINBUN_HSTS_SECONDS", 31536000 if SECURE_COOKIES else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SHINBUN_HSTS_INCLUDE_SUBDOMAINS", False)
+# Redirecting to HTTPS needs to know the scheme the client used; behind a proxy that
+# terminates TLS only X-Forwarded-Proto tells it (SHINBUN_BEHIND_PROXY), and without it
+# every request would look like HTTP and redirect forever.
+SECURE_SSL_REDIRECT = env_bool(
+    "SHINBUN_SSL_REDIRECT", SECURE_COOKIES and SECURE_PROXY_SSL_HEADER is not None
 )
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -2,10 +2,12 @@
 the token itself is shown once, when it is created."""
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shinbun.members import services
@@ -14,6 +16,8 @@ from shinbun.members.models import AccessToken, User
 PREFIX = "shb_"
 MAX_TOKENS = 20
 TOUCH_EVERY = timedelta(minutes=5)
+
+log = logging.getLogger(__name__)
 
 
 def _hash(raw: str) -> str:
@@ -52,7 +56,23 @@ def user_for_token(raw: str) -> User | None:
     )
     if token is None:
         return None
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
-        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    touch(token)
     return token.user
+
+
+def touch(token: AccessToken, now=None) -> None:
+    """Record when a token was last used, at most once per TOUCH_EVERY: most API calls
+    write nothing. The UPDATE is conditional, so callers racing on the same token write
+    once; and a database too busy to take the write leaves the old time rather than
+    failing the call, since the time only tells the member roughly when it was used."""
+    now = now or timezone.now()
+    stale = now - TOUCH_EVERY
+    if token.last_used_at is not None and token.last_used_at > stale:
+        return
+    try:
+        with transaction.atomic():
+            AccessToken.objects.filter(
+                Q(last_used_at=None) | Q(last_used_at__lte=stale), pk=token.pk
+            ).update(last_used_at=now)
+    except OperationalError as error:
+        log.warning("token %s: last use not recorded: %s", token.prefix, error)

@@ -53,12 +53,16 @@ class FigureAdmin(admin.ModelAdmin):
     search_fields = ["title", "key", "caption"]
     readonly_fields = ["preview"]
 
+    class Media:
+        # The preview's size: the Content-Security-Policy refuses inline styles.
+        css = {"all": ["shinbun/admin.css"]}
+
     @admin.display(description=_("プレビュー"))
     def preview(self, obj):
         if obj.kind == Figure.Kind.CHART:
-            return format_html('<div style="max-width:320px">{}</div>', _safe_svg(obj))
+            return format_html('<div class="figure-preview">{}</div>', _safe_svg(obj))
         if obj.image:
-            return format_html('<img src="{}" style="max-width:320px">', obj.image.url)
+            return format_html('<img src="{}" class="figure-preview">', obj.image.url)
         return "-"
 
 
