@@ -148,3 +148,59 @@ def test_a_purge_in_one_process_reaches_every_other(visitor, make, django_assert
     with CaptureQueriesContext(connection) as queries:
         assert visitor.get(url).status_code == 200
     assert len(queries) > 0  # rendered again
+
+
+def test_parameters_a_page_does_not_read_are_never_cached(visitor, make, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    article = make.article()
+    from django.core.cache import cache
+
+    cache.clear()
+    for value in range(5):
+        page = visitor.get(article.get_absolute_url(), {"page": value})
+        assert page.status_code == 200
+        assert "public" not in page.get("Cache-Control", "")
+        page = visitor.get(article.get_absolute_url(), {"before": value})
+        assert "public" not in page.get("Cache-Control", "")
+    assert visitor.get(article.get_absolute_url())["Cache-Control"] == "public, max-age=60"
+    # A listing reads its cursor: a cursor page is cached; a page number is not.
+    section = article.section.get_absolute_url()
+    assert "public" in visitor.get(section)["Cache-Control"]
+    assert "public" not in visitor.get(section, {"page": 2}).get("Cache-Control", "")
+
+
+def test_another_host_cannot_poison_the_cached_page(
+    visitor, make, settings, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE_SECONDS = 60
+    settings.ALLOWED_HOSTS = ["testserver", "www.example.jp", ".example.net"]
+    article = make.article()
+    url = article.get_absolute_url()
+    from django.core.cache import cache
+
+    cache.clear()
+    # A request for another allowed name is answered with its own page (its host in the
+    # links), kept apart from the others' copy or not kept at all.
+    assert "www.example.jp" in visitor.get(url, headers={"host": "www.example.jp"}).text
+    wildcard = visitor.get(url, headers={"host": "evil.example.net"})
+    assert "evil.example.net" in wildcard.text
+    assert "public" not in wildcard.get("Cache-Control", "")
+    page = visitor.get(url)
+    assert "http://testserver" + url in page.text
+    assert "example" not in page.text.split("<body", 1)[0]
+    # A correction purges the copy of every host a purge can name.
+    with django_capture_on_commit_callbacks(execute=True):
+        publishing.correct(article, "訂正の本文です。")
+    for host in ("testserver", "www.example.jp"):
+        assert "訂正の本文です。" in visitor.get(url, headers={"host": host}).text
+
+
+def test_with_a_base_url_only_its_host_is_cached(visitor, make, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    settings.BASE_URL = "https://www.example.jp"
+    settings.ALLOWED_HOSTS = ["testserver", "www.example.jp"]
+    article = make.article()
+    assert visitor.get(article.get_absolute_url()).get("Cache-Control") != "public, max-age=60"
+    page = visitor.get(article.get_absolute_url(), headers={"host": "www.example.jp"}, secure=True)
+    assert page["Cache-Control"] == "public, max-age=60"
+    assert "https://www.example.jp" + article.get_absolute_url() in page.text

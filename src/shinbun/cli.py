@@ -32,6 +32,9 @@ def _demo_environment(data: str) -> dict:
 
 
 def demo(args) -> int:
+    if args.host not in ("0.0.0.0", "::"):
+        # Links and the anonymous page cache follow the address the demo is served at.
+        os.environ.setdefault("SHINBUN_BASE_URL", f"http://{args.host}:{args.port}")
     env = _demo_environment(args.data)
     _manage("migrate", "--noinput", verbosity=0)
     _manage("collectstatic", "--noinput", verbosity=0)

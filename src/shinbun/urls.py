@@ -28,7 +28,7 @@ urlpatterns = [
     ),
     path(
         "sitemap-<section>.xml",
-        cache_anonymous_page(sitemap_views.sitemap),
+        cache_anonymous_page(sitemap_views.sitemap, params=("p",)),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),

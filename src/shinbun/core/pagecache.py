@@ -10,6 +10,7 @@ caches that a purge cannot reach (browsers, and a CDN until it is purged).
 
 import hashlib
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,13 +18,9 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
-from shinbun.core.pagination import CURSOR_PARAMS
 
-CACHEABLE_PARAMS = set(CURSOR_PARAMS)
-
-
-def _key(path: str, language: str) -> str:
-    digest = hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
+def _key(origin: str, path: str, language: str) -> str:
+    digest = hashlib.blake2b(f"{origin}{path}".encode(), digest_size=16).hexdigest()
     return f"page:{language}:{digest}"
 
 
@@ -31,22 +28,44 @@ def _anonymous(request) -> bool:
     return settings.SESSION_COOKIE_NAME not in request.COOKIES
 
 
-def cache_anonymous_page(view):
+def purgeable_origins() -> list[str]:
+    """The scheme and host pairs a purge reaches: the site's BASE_URL, or without one the
+    literal names in ALLOWED_HOSTS (no wildcard, no port). Pages carry links made from
+    the request's host (feeds, sitemaps, canonical links without BASE_URL), so a page is
+    kept per origin, and only for an origin a purge can name again: a request with any
+    other allowed Host is served fresh and never poisons the copy others get."""
+    if settings.BASE_URL:
+        base = urlsplit(settings.BASE_URL)
+        return [f"{base.scheme}://{base.netloc}"]
+    hosts = [h for h in settings.ALLOWED_HOSTS if h and h[0] != "." and "*" not in h]
+    return [f"{scheme}://{host}" for host in hosts for scheme in ("http", "https")]
+
+
+def cache_anonymous_page(view=None, *, params=()):
+    """Keep the view's anonymous responses in the shared cache. ``params`` are the query
+    parameters the view reads (e.g. a listing's cursor); a request with any other
+    parameter is answered without the cache, so made-up parameters cannot fill it."""
+    if view is None:
+        return lambda view: cache_anonymous_page(view, params=params)
+    allowed = frozenset(params)
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         ttl = settings.PAGE_CACHE_SECONDS
+        origin = f"{request.scheme}://{request.get_host()}"
         cacheable = (
             ttl > 0
             and request.method in ("GET", "HEAD")
             and _anonymous(request)
-            and set(request.GET) <= CACHEABLE_PARAMS
+            and request.GET.keys() <= allowed
+            and origin in purgeable_origins()
         )
         if not cacheable:
             response = view(request, *args, **kwargs)
             if not _anonymous(request):
                 patch_cache_control(response, private=True, no_cache=True)
             return response
-        key = _key(request.get_full_path(), get_language())
+        key = _key(origin, request.get_full_path(), get_language())
         hit = cache.get(key)
         if hit is None:
             response = view(request, *args, **kwargs)
@@ -75,9 +94,9 @@ def purge_paths(paths) -> None:
     """Purge pages given by their paths in the default language (unprefixed), in every
     language: /en/... is the English copy of the same page."""
     keys = []
+    origins = purgeable_origins()
     for path in paths:
         for code, _name in settings.LANGUAGES:
-            keys.append(_key(path, code))
-            if code != settings.LANGUAGE_CODE:
-                keys.append(_key(f"/{code}{path}", code))
+            prefixed = path if code == settings.LANGUAGE_CODE else f"/{code}{path}"
+            keys += [_key(origin, page, code) for origin in origins for page in {path, prefixed}]
     cache.delete_many(keys)

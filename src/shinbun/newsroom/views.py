@@ -9,7 +9,7 @@ from shinbun.core import variantcache
 from shinbun.core.cache import CachedState, forget, read_through
 from shinbun.core.links import absolute_url
 from shinbun.core.pagecache import cache_anonymous_page
-from shinbun.core.pagination import keyset_page_for
+from shinbun.core.pagination import CURSOR_PARAMS, keyset_page_for
 from shinbun.members import entitlements, gates
 from shinbun.members.campaigns import cached_campaign_cta, campaign_cta
 from shinbun.newsroom.body import figure_keys
@@ -51,28 +51,28 @@ def _listing(request, kind: str, obj, queryset):
 
 
 @require_safe
-@cache_anonymous_page
+@cache_anonymous_page(params=CURSOR_PARAMS)
 def section(request, slug):
     obj = get_object_or_404(Section, slug=slug)
     return _listing(request, "section", obj, visible_articles().filter(section=obj))
 
 
 @require_safe
-@cache_anonymous_page
+@cache_anonymous_page(params=CURSOR_PARAMS)
 def series(request, slug):
     obj = get_object_or_404(Series, slug=slug)
     return _listing(request, "series", obj, visible_articles().filter(series=obj))
 
 
 @require_safe
-@cache_anonymous_page
+@cache_anonymous_page(params=CURSOR_PARAMS)
 def column(request, slug):
     obj = get_object_or_404(Column, slug=slug)
     return _listing(request, "column", obj, visible_articles().filter(column=obj))
 
 
 @require_safe
-@cache_anonymous_page
+@cache_anonymous_page(params=CURSOR_PARAMS)
 def keyword(request, slug):
     obj = get_object_or_404(Keyword, slug=slug)
     return _listing(request, "keyword", obj, visible_articles().filter(keywords=obj))
