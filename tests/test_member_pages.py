@@ -299,3 +299,20 @@ def test_the_page_cache_ttl_bounds_a_change_made_without_signals(paid_member, ma
         timezone.now() + timedelta(seconds=settings.PAGE_CACHE_SECONDS + 1), tick=False
     ):
         assert client.get(url).status_code == 404
+
+
+def test_a_new_secret_key_never_serves_a_variant_with_unfilled_slots(paid_member, make, settings):
+    """The slots are derived from SECRET_KEY: after a rotation (the old key a fallback, so
+    the reader stays logged in), a variant kept under the old key is not served."""
+    url = make.article(access="paid").get_absolute_url()
+    client = client_of(paid_member)
+    assert WHO.findall(client.get(url).content.decode()) == [paid_member.get_short_name()]
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-rotated-secret-key-" + "x" * 40
+    slot.cache_clear()
+    try:
+        html = client.get(url).content.decode()
+    finally:
+        slot.cache_clear()
+    assert "shinbunslot" not in html
+    assert WHO.findall(html) == [paid_member.get_short_name()]

@@ -178,7 +178,10 @@ CACHE_DIR = Path(env_str("SHINBUN_CACHE_DIR", str(DATA_DIR / "cache"))).resolve(
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # django-redis keeps one client and its connection pool per process; Django's
+            # own RedisCache builds a client for every operation, which costs more CPU
+            # than the lookup itself on the pages that make several.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("SHINBUN_CACHE_PREFIX", "shinbun"),
         }

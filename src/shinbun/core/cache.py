@@ -36,15 +36,29 @@ class CachedState(NamedTuple):
     seconds: int
 
 
-def read_through(*states: CachedState) -> list:
-    """The values of these states, from the cache in one round trip, or loaded and kept."""
-    found = cache.get_many([state.key for state in states])
-    values = []
-    for state in states:
-        value = found.get(state.key)
+class CachedStates:
+    """Copies of database state read from the shared cache in one round trip. A state that
+    is missing is loaded (and kept) only when asked for, so a page may read in the same
+    round trip a state it needs only for some readers (a free member's meter)."""
+
+    def __init__(self, *states: CachedState):
+        self.read = {state.key for state in states}
+        self.found = cache.get_many(list(self.read))
+
+    def value(self, state: CachedState) -> Any:
+        if state.key not in self.read:
+            self.read.add(state.key)
+            self.found.update(cache.get_many([state.key]))
+        value = self.found.get(state.key)
         if value is None:
             value = state.load()
             if value is not None:
                 cache.set(state.key, value, state.seconds)
-        values.append(value)
-    return values
+        self.found[state.key] = value
+        return value
+
+
+def read_through(*states: CachedState) -> list:
+    """The values of these states, from the cache in one round trip, or loaded and kept."""
+    found = CachedStates(*states)
+    return [found.value(state) for state in states]

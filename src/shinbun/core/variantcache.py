@@ -64,6 +64,9 @@ def has_messages(request) -> bool:
 
 
 def key(*parts) -> str:
+    # The slots are part of the key: a variant kept under another SECRET_KEY holds slots
+    # that this process would not fill.
+    parts = (slot("name"), *parts)
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
     return f"variant:{get_language()}:{digest}"
 

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from shinbun.core.cache import CachedState, forget, read_through
+from shinbun.core.cache import CachedState, CachedStates, forget, read_through
 from shinbun.core.timefmt import JST
 from shinbun.members.models import MeteredRead, Subscription, User
 
@@ -254,16 +254,22 @@ def _metered_articles(user_id: int, month: date) -> frozenset[int]:
     return frozenset(reads.values_list("article_id", flat=True))
 
 
-def meter_state(user_id: int, article_id: int, month: date) -> MeterState:
-    """From the shared cache (count_read forgets it), or one query whatever the member's
-    history."""
-    (counted,) = read_through(
-        CachedState(
-            _meter_key(user_id, month),
-            lambda: _metered_articles(user_id, month),
-            READER_STATE_SECONDS,
-        )
+def cached_meter(user_id: int, month: date) -> CachedState:
+    """The paid articles counted for this member this month (count_read forgets it)."""
+    return CachedState(
+        _meter_key(user_id, month),
+        lambda: _metered_articles(user_id, month),
+        READER_STATE_SECONDS,
     )
+
+
+def meter_state(
+    user_id: int, article_id: int, month: date, cached: CachedStates | None = None
+) -> MeterState:
+    """From the shared cache (``cached``: read with other states in one round trip), or
+    one query whatever the member's history."""
+    meter = cached_meter(user_id, month)
+    counted = (cached or CachedStates(meter)).value(meter)
     return MeterState(settings.METER_LIMIT, len(counted), article_id in counted)
 
 
@@ -292,15 +298,18 @@ def count_read(user_id: int, article_id: int, month: date, now: datetime) -> Met
         return MeterState(state.limit, state.used + 1, True)
 
 
-def open_article(reader: Reader, article, now: datetime | None = None) -> Decision:
-    """The decision for a channel that shows the full text, counting a metered read."""
+def open_article(
+    reader: Reader, article, now: datetime | None = None, cached: CachedStates | None = None
+) -> Decision:
+    """The decision for a channel that shows the full text, counting a metered read.
+    ``cached``: states the caller has read in one round trip, the meter among them."""
     unlocked = reader.is_member and newsletter_unlocked(reader, article)
     decision = decide(reader, article.access, unlocked=unlocked)
     if decision.full_text or not is_metered(reader, article.access):
         return decision
     now = now or timezone.now()
     month = meter_month(now)
-    state = meter_state(reader.user_id, article.pk, month)
+    state = meter_state(reader.user_id, article.pk, month, cached)
     decision = decide(reader, article.access, meter=state)
     if decision.needs_count:
         state = count_read(reader.user_id, article.pk, month, now)
