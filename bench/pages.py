@@ -269,7 +269,8 @@ def inprocess(args, env: dict, paths: dict, names: list[str], cookies: dict) -> 
     """
     import io
 
-    os.environ.update(env)
+    # The requests below are made to 127.0.0.1:8000, the origin the page cache keeps.
+    os.environ.update(env, SHINBUN_BASE_URL="http://127.0.0.1:8000")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
@@ -472,6 +473,8 @@ def main(argv=None) -> None:
         return
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    # The anonymous page cache keeps pages for the site's own origin only.
+    env["SHINBUN_BASE_URL"] = base
     server = start_server(args, env, port, workdir / "server.log")
     try:
         status, headers, page = get(base + paths["article"])
