@@ -19,6 +19,7 @@ Each document's tsvector is written from its stored tokens by the backend's own
 
 import argparse
 import os
+import secrets
 import sqlite3
 import sys
 import time
@@ -45,7 +46,7 @@ TABLES = [
 def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-copy-only")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     sys.path.insert(0, str(ROOT / "src"))
     import django
 

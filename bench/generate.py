@@ -34,6 +34,7 @@ import json
 import os
 import random
 import re
+import secrets
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -384,7 +385,7 @@ def setup_django(args) -> None:
         os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
     # The settings refuse to start without a key; this process never signs anything.
-    os.environ.setdefault("SECRET_KEY", "bench-generator-only")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     sys.path.insert(0, str(ROOT / "src"))
     import django
 

@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -108,7 +109,7 @@ def get(url: str, timeout: float = 10, cookie: str = "") -> tuple[int, dict, byt
 def server_env(args, workdir: Path) -> dict:
     env = dict(os.environ)
     env.update(
-        SECRET_KEY="bench-" + os.urandom(8).hex(),
+        SECRET_KEY=secrets.token_urlsafe(50),
         SHINBUN_BENCH_ENDPOINTS="true",
         SHINBUN_BENCH_BARE_FILE=str(workdir / "article.html"),
         LOG_LEVEL="WARNING",

@@ -42,6 +42,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import shutil
 import statistics
 import sys
@@ -64,7 +65,7 @@ def setup_django(data: str | None, database_url: str | None) -> None:
     if database_url:
         os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-search-only")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     sys.path.insert(0, str(ROOT / "src"))
     import django
 
