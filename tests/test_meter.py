@@ -142,3 +142,45 @@ def test_newsletter_unlock_hook_grants_nothing_yet(free_member, make):
     assert entitlements.decide(entitlements.VISITOR, "paid", unlocked=True).reason == (
         Reason.NEWSLETTER_UNLOCK
     )
+
+
+@pytest.mark.parametrize("page_cache_seconds", [60, 0])  # the member variant, the full render
+@pytest.mark.parametrize("path", ["/articles/{pk}/", "/articles/{pk}/print/"])
+def test_only_a_real_read_spends_the_meter(
+    free_member, make, client_for, settings, page_cache_seconds, path
+):
+    settings.PAGE_CACHE_SECONDS = page_cache_seconds
+    client = client_for(free_member)
+    article = make.article(access="paid")
+    url = path.format(pk=article.pk)
+    assert client.head(url).status_code == 200
+    for header in (
+        {"Sec-Purpose": "prefetch"},
+        {"Sec-Purpose": "prefetch;prerender"},
+        {"Purpose": "prefetch"},
+        {"X-Moz": "prefetch"},
+    ):
+        prefetched = client.get(url, headers=header)
+        # Refused, so the browser asks again when the reader opens the page.
+        assert prefetched.status_code == 503
+        assert "no-store" in prefetched["Cache-Control"]
+        assert BODY_MARKER not in prefetched.text
+    assert MeteredRead.objects.filter(user=free_member).count() == 0
+    read = client.get(url)
+    assert BODY_MARKER in read.text
+    assert MeteredRead.objects.filter(user=free_member).count() == 1
+    # Once counted, a prefetch of the same article is an ordinary page.
+    again = client.get(url, headers={"Sec-Purpose": "prefetch"})
+    assert again.status_code == 200 and BODY_MARKER in again.text
+    assert MeteredRead.objects.filter(user=free_member).count() == 1
+
+
+def test_a_prefetch_of_an_open_article_is_served(paid_member, visitor, make, client_for):
+    article = make.article(access="paid")
+    page = client_for(paid_member).get(
+        article.get_absolute_url(), headers={"Sec-Purpose": "prefetch"}
+    )
+    assert page.status_code == 200 and BODY_MARKER in page.text
+    assert (
+        visitor.get(article.get_absolute_url(), headers={"Purpose": "prefetch"}).status_code == 200
+    )

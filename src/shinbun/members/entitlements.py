@@ -50,6 +50,9 @@ class Reason(StrEnum):
     EDITOR = "editor"
     LEAD_ONLY = "lead_only"
     METER_EXHAUSTED = "meter_exhausted"
+    # The meter would open it, but this request is no read (HEAD, a prefetch), so no
+    # read was spent and the full text is not shown.
+    METER_NOT_SPENT = "meter_not_spent"
 
 
 @dataclass(frozen=True)
@@ -299,10 +302,17 @@ def count_read(user_id: int, article_id: int, month: date, now: datetime) -> Met
 
 
 def open_article(
-    reader: Reader, article, now: datetime | None = None, cached: CachedStates | None = None
+    reader: Reader,
+    article,
+    now: datetime | None = None,
+    cached: CachedStates | None = None,
+    *,
+    spend: bool = True,
 ) -> Decision:
     """The decision for a channel that shows the full text, counting a metered read.
-    ``cached``: states the caller has read in one round trip, the meter among them."""
+    ``cached``: states the caller has read in one round trip, the meter among them.
+    ``spend=False`` for a request that is no real read (HEAD, a prefetch): a read that
+    would have to be counted is not, and the full text stays closed."""
     unlocked = reader.is_member and newsletter_unlocked(reader, article)
     decision = decide(reader, article.access, unlocked=unlocked)
     if decision.full_text or not is_metered(reader, article.access):
@@ -311,6 +321,8 @@ def open_article(
     month = meter_month(now)
     state = meter_state(reader.user_id, article.pk, month, cached)
     decision = decide(reader, article.access, meter=state)
+    if decision.needs_count and not spend:
+        return Decision(False, Reason.METER_NOT_SPENT, state)
     if decision.needs_count:
         state = count_read(reader.user_id, article.pk, month, now)
         decision = decide(reader, article.access, meter=state)

@@ -1,7 +1,7 @@
 """Reader pages of the newsroom. Views parse, authorise (through entitlements) and render."""
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -87,10 +87,29 @@ def get_article_for(request, article_id: int) -> Article:
     return get_object_or_404(queryset, pk=article_id)
 
 
+PREFETCH_HEADERS = (("Sec-Purpose", "prefetch"), ("Purpose", "prefetch"), ("X-Moz", "prefetch"))
+
+
+def is_a_read(request) -> bool:
+    """Whether the reader is reading the page: not a HEAD request, not a browser's
+    prefetch (only a read spends one of a free member's metered articles)."""
+    return request.method == "GET" and not any(
+        value in request.headers.get(header, "") for header, value in PREFETCH_HEADERS
+    )
+
+
+def refused_prefetch() -> HttpResponse:
+    """The answer to a prefetch that would spend a metered read: an error status, so the
+    browser discards it and asks again when the reader opens the page."""
+    response = HttpResponse(status=503)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def article_context(request, article: Article, reader=None, decision=None) -> dict:
     if decision is None:
         reader = entitlements.reader_for(request.user)
-        decision = entitlements.open_article(reader, article)
+        decision = entitlements.open_article(reader, article, spend=is_a_read(request))
     blocks = entitlements.readable_blocks(article, decision)
     figures = {}
     if blocks:
@@ -132,7 +151,7 @@ def article(request, article_id: int):
     if variantcache.applies(request) and not variantcache.has_messages(request):
         return member_article(request, article_id)
     obj = get_article_for(request, article_id)
-    return render(request, "newsroom/article.html", article_page_context(request, obj))
+    return _render_read(request, "newsroom/article.html", article_page_context(request, obj))
 
 
 def _article_state_key(article_id: int) -> str:
@@ -192,7 +211,9 @@ def member_article(request, article_id: int):
         raise Http404("no such article")
     reader = entitlements.reader_of(user, cached.value(subscription_state), now)
     article_ref = entitlements.ArticleRef(article_id, state[0])
-    decision = entitlements.open_article(reader, article_ref, now, cached)
+    decision = entitlements.open_article(reader, article_ref, now, cached, spend=is_a_read(request))
+    if decision.reason == entitlements.Reason.METER_NOT_SPENT and request.method == "GET":
+        return refused_prefetch()
     meter = decision.meter
     key = variantcache.key(
         "article",
@@ -220,7 +241,15 @@ def member_article(request, article_id: int):
 @cache_anonymous_page
 def article_print(request, article_id: int):
     obj = get_article_for(request, article_id)
-    return render(request, "newsroom/article_print.html", article_context(request, obj))
+    return _render_read(request, "newsroom/article_print.html", article_context(request, obj))
+
+
+def _render_read(request, template_name: str, context: dict) -> HttpResponse:
+    if context["decision"].reason == entitlements.Reason.METER_NOT_SPENT and (
+        request.method == "GET"
+    ):
+        return refused_prefetch()
+    return render(request, template_name, context)
 
 
 def news_article_json_ld(request, article: Article, context: dict) -> dict:
