@@ -109,8 +109,7 @@ http {{
             {freshness}
             proxy_cache_revalidate on;
             proxy_cache_lock on;
-            proxy_cache_use_stale updating error timeout;
-            proxy_cache_background_update on;
+            proxy_cache_use_stale error timeout;
             add_header X-Cache-Status $upstream_cache_status always;
         }}
     }}
@@ -296,21 +295,39 @@ def check_correction(t: Topology, article_id: int) -> None:
         for _ in range(2):
             requests.get(base + path, headers={"Host": t.origin}, timeout=10)
     text = f"訂正テスト {secrets.token_hex(4)}"
-    out = t.shell(
-        "import time\nfrom shinbun.newsroom import publishing\n"
-        "from shinbun.newsroom.models import Article\n"
-        f"publishing.correct(Article.objects.get(pk={article_id}), {text!r})\n"
-        "print('done', time.time())"
+    # Polled while the shell still runs, timed from the moment correct() returned (the
+    # shell prints it), so the shell's own exit is not counted.
+    shell = subprocess.Popen(
+        [
+            *SHINBUN,
+            "manage",
+            "shell",
+            "-c",
+            "import time\nfrom shinbun.newsroom import publishing\n"
+            "from shinbun.newsroom.models import Article\n"
+            f"publishing.correct(Article.objects.get(pk={article_id}), {text!r})\n"
+            "print('done', time.time(), flush=True)",
+        ],
+        env=t.env,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    done = float(out.split("done")[-1])
-    seen: dict[str, float] = {}
-    while time.time() - done < 5 and len(seen) < 3:
+    first: dict[str, float] = {}
+    done = None
+    deadline = time.time() + 60
+    while len(first) < 3 and time.time() < deadline:
         for name, base in (("A", t.a), ("B", t.b), ("nginx", t.nginx)):
-            if name not in seen:
+            if name not in first:
                 page = requests.get(base + path, headers={"Host": t.origin}, timeout=5).text
                 if text in page:
-                    seen[name] = time.time() - done
+                    first[name] = time.time()
+        if done is None and shell.poll() is not None:
+            done = float(shell.stdout.read().split("done")[-1])
+            deadline = done + 5
         time.sleep(0.1)
+    if done is None:
+        done = float(shell.communicate()[0].split("done")[-1])
+    seen = {name: at - done for name, at in first.items()}
     detail = ", ".join(
         f"{n} {seen[n]:.2f} s" if n in seen else f"{n} not seen in 5 s" for n in ("A", "B", "nginx")
     )
@@ -335,8 +352,15 @@ def check_login_limit(t: Topology) -> None:
     }
     check(
         "login limit counts across A and B",
-        codes[:4] == [200] * 4 and locked == {"A": 429, "B": 429},
-        f"5 wrong passwords (3 on A, 2 on B) answered {codes}; one more then: {locked}",
+        codes == [200, 200, 200, 200, 429],
+        f"5 wrong passwords alternating A, B, A, B, A answered {codes}: the fifth, the third "
+        "on A, is locked out",
+    )
+    check(
+        "after the limit both instances answer 429",
+        locked == {"A": 429, "B": 429},
+        f"one more wrong password on each: {locked} (200 = the form with allauth's "
+        "rate-limit error)",
     )
     # The right password from another address: the account itself is locked (302 would be
     # a login).
