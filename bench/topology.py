@@ -289,7 +289,7 @@ def login(
     return response.status_code
 
 
-def check_correction(t: Topology, article_id: int) -> None:
+def check_correction(t: Topology, article_id: int, when: str) -> None:
     path = f"/articles/{article_id}/"
     for base in (t.a, t.b, t.nginx):  # warm every cache first: the purge is what is proven
         for _ in range(2):
@@ -332,7 +332,7 @@ def check_correction(t: Topology, article_id: int) -> None:
         f"{n} {seen[n]:.2f} s" if n in seen else f"{n} not seen in 5 s" for n in ("A", "B", "nginx")
     )
     check(
-        "correction seen through A, B and nginx within 2 s",
+        f"correction {when} seen through A, B and nginx within 2 s",
         len(seen) == 3 and max(seen.values()) <= 2.0,
         detail,
     )
@@ -609,7 +609,7 @@ def main() -> int:
             f"PostgreSQL {args.database}, Redis db {args.redis_db}; files in {t.tmp}",
             flush=True,
         )
-        check_correction(t, info["free"][0])
+        check_correction(t, info["free"][0], "with the worker just started")
         check_login_limit(t)
         check_logout(t)
         member = requests.Session()
@@ -625,6 +625,8 @@ def main() -> int:
         check_soak(t, args.soak_seconds, cookie, info["free"], info["paid"])
         check_static_ratio(t, info["free"][1], args.static_seconds, args.static_rounds)
         check_cache_clean(t, info["marker"])
+        # The worker has had no task for minutes: how long its queue takes to answer then.
+        check_correction(t, info["free"][2], "after the worker idled through the soak")
     finally:
         t.stop()
         for name, process in t.processes.items():
