@@ -426,6 +426,7 @@ def wrk(url: str, seconds: int, connections: int, threads: int, *, paths=None, h
     ]
     for header in headers:
         command += ["-H", header]
+    script = None
     if paths:
         script = Path(tempfile.mkstemp(suffix=".lua")[1])
         script.write_text(WRK_LUA.format(paths=", ".join(f'"{p}"' for p in paths)))
@@ -433,11 +434,14 @@ def wrk(url: str, seconds: int, connections: int, threads: int, *, paths=None, h
     return {
         "process": subprocess.Popen([*command, url], stdout=subprocess.PIPE, text=True),
         "command": " ".join(command + [url]),
+        "script": script,
     }
 
 
 def wrk_result(started: dict) -> dict:
     out = started["process"].communicate()[0]
+    if started["script"]:
+        started["script"].unlink()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
