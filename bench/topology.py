@@ -21,7 +21,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,10 @@ from pathlib import Path
 import psycopg
 import redis
 import requests
+
+from pages import free_port
+from topology_nginx import FRESHNESS, NGINX_CONF
+from wrk_runs import wrk, wrk_result
 
 ROOT = Path(__file__).resolve().parent.parent
 SHINBUN = [sys.executable, "-m", "shinbun"]
@@ -46,86 +49,6 @@ results: list[tuple[str, bool, str]] = []
 def check(name: str, ok: bool, detail: str = "") -> None:
     results.append((name, ok, detail))
     print(f"{'PASS' if ok else 'FAIL'}  {name}  {detail}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-NGINX_CONF = """
-worker_processes 2;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-daemon off;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    types {{ text/html html; }}
-    proxy_cache_path {prefix}/cache levels=1:2 keys_zone=pages:10m max_size=200m inactive=10m;
-    upstream shinbun {{
-        server 127.0.0.1:{port_a};
-        server 127.0.0.1:{port_b};
-        keepalive 32;
-    }}
-    # Only responses the application marks public are stored; a private or no-store
-    # answer (every logged-in page) never is.
-    map $upstream_http_cache_control $not_public {{
-        ~*\\bpublic\\b 0;
-        default 1;
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        client_header_timeout 10s;
-        client_body_timeout 10s;
-        send_timeout 10s;
-        keepalive_timeout 15s;
-        client_max_body_size 1m;
-
-        location /static-copy/ {{
-            root {prefix};
-        }}
-        location / {{
-            proxy_pass http://shinbun;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_request_buffering on;
-            proxy_buffering on;
-            proxy_buffers 16 32k;
-            proxy_connect_timeout 5s;
-            proxy_read_timeout 30s;
-
-            proxy_cache pages;
-            proxy_cache_key $scheme$http_host$request_uri;
-            # A reader with a session is never served from, nor stored in, the cache.
-            proxy_cache_bypass $cookie_sessionid;
-            proxy_no_cache $cookie_sessionid $not_public;
-            # Set-Cookie responses are not stored: nginx's default, kept (no
-            # proxy_ignore_headers Set-Cookie).
-            {freshness}
-            proxy_cache_revalidate on;
-            proxy_cache_lock on;
-            proxy_cache_use_stale error timeout;
-            add_header X-Cache-Status $upstream_cache_status always;
-        }}
-    }}
-}}
-"""
-# The application marks anonymous pages `public, max-age=<SHINBUN_PAGE_CACHE_SECONDS>`
-# and purges its own shared cache when an article changes, but it cannot purge nginx:
-# kept for the full max-age, a correction would show only after up to that many seconds.
-# So nginx keeps a page for one second and then revalidates it with the ETag, which the
-# application answers with a 304 from its shared cache.
-FRESHNESS = {
-    "revalidate": (
-        "proxy_ignore_headers Cache-Control Expires;\n            proxy_cache_valid 200 1s;"
-    ),
-    "max-age": "",  # honour the application's max-age as it is
-}
 
 
 class Topology:
@@ -402,58 +325,6 @@ def check_logout(t: Topology) -> None:
         f"login on A {status}, account page on B {on_b.status_code}, logout on B "
         f"{out.status_code}, old cookie on A {on_a.status_code} (302 = to the login page)",
     )
-
-
-WRK_LUA = """
-local paths = {{{paths}}}
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", paths[(i % #paths) + 1])
-end
-"""
-
-
-def wrk(url: str, seconds: int, connections: int, threads: int, *, paths=None, headers=()) -> dict:
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "--timeout",
-        "10s",
-        "--latency",
-    ]
-    for header in headers:
-        command += ["-H", header]
-    script = None
-    if paths:
-        script = Path(tempfile.mkstemp(suffix=".lua")[1])
-        script.write_text(WRK_LUA.format(paths=", ".join(f'"{p}"' for p in paths)))
-        command += ["-s", str(script)]
-    return {
-        "process": subprocess.Popen([*command, url], stdout=subprocess.PIPE, text=True),
-        "command": " ".join(command + [url]),
-        "script": script,
-    }
-
-
-def wrk_result(started: dict) -> dict:
-    out = started["process"].communicate()[0]
-    if started["script"]:
-        started["script"].unlink()
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
-    non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    socket_errors = sum(int(x) for x in sock.groups()) if sock else 0
-    return {
-        "rps": rps,
-        "p99_ms": p99_ms,
-        "errors": non2xx + socket_errors,
-        "command": started["command"],
-    }
 
 
 def mix(
