@@ -126,3 +126,22 @@ def test_a_trusted_client_ip_header_names_the_client(settings, editor):
         admin_login(Client(HTTP_X_REAL_IP="203.0.113.51"), editor.email, PASSWORD).status_code
         == 302
     )
+
+
+def test_with_every_limit_on_a_locked_account_keeps_getting_the_lockout_page(
+    settings, verified_editor
+):
+    from shinbun import settings as site_settings
+
+    settings.ACCOUNT_RATE_LIMITS = site_settings.ACCOUNT_RATE_LIMITS
+    email = verified_editor.email
+    answers = [
+        member_login(Client(REMOTE_ADDR=f"10.9.0.{n}"), email, "wrong").status_code
+        for n in range(8)
+    ]
+    assert answers[:4] == [200] * 4
+    assert answers[4:] == [429] * 4
+    client = Client(REMOTE_ADDR="10.9.1.1")
+    late = member_login(client, email, PASSWORD)
+    assert late.status_code == 429 and int(late["Retry-After"]) > 0
+    assert not logged_in(client)

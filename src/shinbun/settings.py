@@ -163,8 +163,9 @@ ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_RATE_LIMITS = {
-    # Wrong passwords: per address (IP) and per account (key = the e-mail address).
-    "login_failed": env_str("SHINBUN_RATE_LOGIN_FAILED", "10/m/ip,5/5m/key"),
+    # Wrong passwords are limited by django-axes across every login form (below); allauth's
+    # own limit stays above it, so a locked-out reader meets axes' 429 page, not a form error.
+    "login_failed": env_str("SHINBUN_RATE_LOGIN_FAILED", "30/m/ip,20/5m/key"),
     "login": "30/m/ip",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
