@@ -98,9 +98,12 @@ def is_a_read(request) -> bool:
     )
 
 
-def refused_prefetch() -> HttpResponse:
-    """The answer to a prefetch that would spend a metered read: an error status, so the
-    browser discards it and asks again when the reader opens the page."""
+def refused_prefetch(request, decision) -> HttpResponse | None:
+    """The answer to a prefetch that would spend a metered read (None for any other
+    request): an error status, so the browser discards it and asks again when the reader
+    opens the page. A HEAD request is answered as usual, without the full text."""
+    if decision.reason != entitlements.Reason.METER_NOT_SPENT or request.method != "GET":
+        return None
     response = HttpResponse(status=503)
     response["Cache-Control"] = "no-store"
     return response
@@ -212,8 +215,8 @@ def member_article(request, article_id: int):
     reader = entitlements.reader_of(user, cached.value(subscription_state), now)
     article_ref = entitlements.ArticleRef(article_id, state[0])
     decision = entitlements.open_article(reader, article_ref, now, cached, spend=is_a_read(request))
-    if decision.reason == entitlements.Reason.METER_NOT_SPENT and request.method == "GET":
-        return refused_prefetch()
+    if (refused := refused_prefetch(request, decision)) is not None:
+        return refused
     meter = decision.meter
     key = variantcache.key(
         "article",
@@ -245,11 +248,7 @@ def article_print(request, article_id: int):
 
 
 def _render_read(request, template_name: str, context: dict) -> HttpResponse:
-    if context["decision"].reason == entitlements.Reason.METER_NOT_SPENT and (
-        request.method == "GET"
-    ):
-        return refused_prefetch()
-    return render(request, template_name, context)
+    return refused_prefetch(request, context["decision"]) or render(request, template_name, context)
 
 
 def news_article_json_ld(request, article: Article, context: dict) -> dict:
