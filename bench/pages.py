@@ -5,7 +5,7 @@
     .venv/bin/python bench/pages.py --data var/bench/sqlite-10k --quick   # 5 s runs, 1 round
     .venv/bin/python bench/pages.py --data var/bench/sqlite-100k --members
 
-Starts `shinbun serve` (2 gthread workers) on a free port of 127.0.0.1 with the bench
+Starts `shinbun serve` (2 workers, `--worker-class` gthread or sync) on a free port of 127.0.0.1 with the bench
 endpoints on, fetches the article page under test once and serves those exact
 bytes from the bare reference view (/_bench/bare/), then for each target runs a
 warm-up and `wrk -t2 -c32 -d30s --latency` three times (rounds interleave the
@@ -234,6 +234,8 @@ def start_server(args, env: dict, port: int, log: Path) -> subprocess.Popen:
         str(port),
         "--workers",
         str(args.workers),
+        "--worker-class",
+        args.worker_class,
     ]
     server = subprocess.Popen(
         command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=ROOT
@@ -358,7 +360,7 @@ def markdown(report: dict) -> str:
         "",
         f"wrk -t{report['wrk']['threads']} -c{report['wrk']['connections']} "
         f"-d{report['wrk']['duration']}s --latency, warm-up {report['wrk']['warmup']} s, "
-        f"median of {report['wrk']['runs']}; gunicorn {report['workers']} gthread workers; "
+        f"median of {report['wrk']['runs']}; gunicorn {report['workers']} {report['worker_class']} workers; "
         f"page cache TTL {report['page_cache_seconds']}; "
         f"{report['machine']['cpus']} CPUs (load average before/after "
         f"{report['machine']['loadavg_before'][0]:.2f}/{report['machine']['loadavg_after'][0]:.2f})."
@@ -395,6 +397,12 @@ def main(argv=None) -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--worker-class",
+        choices=("gthread", "sync"),
+        default="gthread",
+        help="shinbun serve's workers: gthread (the default) or sync (behind a proxy)",
+    )
     parser.add_argument(
         "--article", type=int, default=0, help="article id (default: a recent free one)"
     )
@@ -529,6 +537,7 @@ def main(argv=None) -> None:
         "facts": facts,
         "article_bytes": len(page),
         "workers": args.workers,
+        "worker_class": args.worker_class,
         "page_cache_seconds": env.get("SHINBUN_PAGE_CACHE_SECONDS", "default (60)"),
         "wrk": {
             "threads": args.threads,

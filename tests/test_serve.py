@@ -1,4 +1,6 @@
-"""`shinbun serve` as a real process: a few slow clients do not stall it."""
+"""`shinbun serve` as a real process: a few slow clients do not stall the default
+threaded workers; the sync workers meant for behind a proxy serve too; a wrong worker
+class is refused with a message."""
 
 import signal
 import socket
@@ -33,3 +35,35 @@ def test_slow_clients_do_not_stall_the_server(tmp_path):
             client.close()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_sync_workers_close_each_connection_after_its_response(tmp_path):
+    port = free_port()
+    env = environment(tmp_path) | {"SHINBUN_WORKER_CLASS": "sync"}
+    server = subprocess.Popen(
+        [*SHINBUN, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}/robots.txt"
+    try:
+        wait_until_answering(url, server)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+            client.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            answer = b""
+            while chunk := client.recv(65536):  # the server closes: sync workers keep no connection
+                answer += chunk
+        head = answer.split(b"\r\n\r\n", 1)[0].lower()
+        assert head.startswith(b"http/1.1 200")
+        assert b"connection: close" in head
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def test_an_unknown_worker_class_is_refused(tmp_path):
+    env = environment(tmp_path) | {"SHINBUN_WORKER_CLASS": "eventlet"}
+    done = subprocess.run([*SHINBUN, "serve"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "SHINBUN_WORKER_CLASS must be one of gthread, sync" in done.stderr

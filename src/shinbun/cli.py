@@ -50,7 +50,27 @@ def demo(args) -> int:
     return supervise([Child("server", serve_command), Child("worker", [*exe, "worker"])], env)
 
 
+WORKER_CLASSES = ("gthread", "sync")
+
+
 def serve(args) -> int:
+    if args.worker_class not in WORKER_CLASSES:
+        print(
+            f"shinbun serve: SHINBUN_WORKER_CLASS must be one of {', '.join(WORKER_CLASSES)}, "
+            f"not {args.worker_class!r}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.worker_class == "gthread":
+        # A client that sends its request slowly holds one thread, not a whole process;
+        # a connection that has sent nothing waits in the worker's poller, not in a thread.
+        workers = ["--worker-class", "gthread", "--threads", str(args.threads)]
+    else:
+        # One request per process at a time, taken from the listening socket's one queue:
+        # the load evens out over the workers and the tail latency is the lowest, but a
+        # slow client holds a whole process, so only behind a proxy that reads requests
+        # whole (docs/OPERATIONS.md, "Slow clients and the reverse proxy").
+        workers = ["--worker-class", "sync"]
     command = [
         sys.executable,
         "-m",
@@ -60,12 +80,7 @@ def serve(args) -> int:
         f"{args.host}:{args.port}",
         "--workers",
         str(args.workers),
-        # A client that sends its request slowly holds one thread, not a whole process;
-        # a connection that has sent nothing waits in the worker's poller, not in a thread.
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(args.threads),
+        *workers,
         # A worker that stops answering its arbiter for 30 s is replaced; idle kept-alive
         # connections close after 5 s.
         "--timeout",
@@ -194,6 +209,11 @@ def main(argv: list[str] | None = None) -> None:
         type=int,
         default=int(os.environ.get("SHINBUN_THREADS", "8")),
         help="threads per worker process (SHINBUN_THREADS, 8)",
+    )
+    p.add_argument(
+        "--worker-class",
+        default=os.environ.get("SHINBUN_WORKER_CLASS", "gthread"),
+        help="gthread (default), or sync behind a buffering proxy (SHINBUN_WORKER_CLASS)",
     )
     p.add_argument("--access-log", action="store_true")
     p.set_defaults(func=serve)
