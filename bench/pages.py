@@ -5,9 +5,9 @@
     .venv/bin/python bench/pages.py --data var/bench/sqlite-10k --quick   # 5 s runs, 1 round
     .venv/bin/python bench/pages.py --data var/bench/sqlite-100k --members
 
-Starts `shinbun serve` (2 workers, `--worker-class` gthread or sync) on a free port of 127.0.0.1 with the bench
-endpoints on, fetches the article page under test once and serves those exact
-bytes from the bare reference view (/_bench/bare/), then for each target runs a
+Starts `shinbun serve` (2 workers, `--worker-class` gthread or sync) on a free port of
+127.0.0.1 with the bench endpoints on, fetches the article page under test once and
+serves those exact bytes from the bare reference view (/_bench/bare/), then for each target runs a
 warm-up and `wrk -t2 -c32 -d30s --latency` three times (rounds interleave the
 targets so drift hits all of them alike) and reports the median run's
 requests/s and p50/p99 latency. Results go to bench/results/ (gitignored).
@@ -360,7 +360,8 @@ def markdown(report: dict) -> str:
         "",
         f"wrk -t{report['wrk']['threads']} -c{report['wrk']['connections']} "
         f"-d{report['wrk']['duration']}s --latency, warm-up {report['wrk']['warmup']} s, "
-        f"median of {report['wrk']['runs']}; gunicorn {report['workers']} {report['worker_class']} workers; "
+        f"median of {report['wrk']['runs']}; "
+        f"gunicorn {report['workers']} {report['worker_class']} workers; "
         f"page cache TTL {report['page_cache_seconds']}; "
         f"{report['machine']['cpus']} CPUs (load average before/after "
         f"{report['machine']['loadavg_before'][0]:.2f}/{report['machine']['loadavg_after'][0]:.2f})."
