@@ -1,0 +1,287 @@
+"""How long maintenance writes hold SQLite's write lock, as a reader's small write sees it.
+
+    .venv/bin/python bench/write_locks.py --data var/bench/sqlite-20k
+    .venv/bin/python bench/write_locks.py --data var/bench/sqlite-20k --only import fit_topics
+    .venv/bin/python bench/write_locks.py --data var/bench/sqlite-20k --import-articles 500 --keep
+
+The data folder (made by bench/generate.py) is copied, without its cache, to a temporary
+folder that is deleted at the end (--keep leaves it). The copy is migrated, then each
+operation runs there as a `shinbun` subprocess while a probe thread, with its own
+connection, writes one row every 50 ms: BEGIN IMMEDIATE, an INSERT, COMMIT. The time
+BEGIN IMMEDIATE waits is what a small write on the hot path (a free member's metered
+read, a login) waits; the site's connections give up after busy_timeout=5000 ms
+(settings.py) and the reader gets a 503. The probe's own timeout is 120 s, so it measures
+rather than fails. Operations: `reindex` (`shinbun reindex --restart`), `import` (`shinbun
+import` of N new articles written from the livedoor corpus at run time) and `fit_topics`
+(`shinbun manage fit_topics --no-refresh`). Every operation's output is kept with its
+time in the results folder (bench/results/<stamp>-write-locks/, gitignored), and each
+wait over 1 s is reported with the output line printed just before it began.
+"""
+
+import argparse
+import gzip
+import json
+import math
+import os
+import platform
+import random
+import re
+import secrets
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from generate import DEFAULT_CORPUS, SECTIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SHINBUN = [sys.executable, "-m", "shinbun"]
+OPERATIONS = ("reindex", "import", "fit_topics")
+LONG = 1.0  # seconds: a wait worth reporting on its own
+TIMEOUT = 5.0  # seconds: the site's busy_timeout
+
+
+class Probe(threading.Thread):
+    """Writes one row every `interval` seconds and keeps (start, wait) of each write."""
+
+    def __init__(self, database: Path, interval: float):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.samples: list[tuple[float, float]] = []
+        self.failures = 0
+        self.done = threading.Event()
+        self.db = sqlite3.connect(
+            database, timeout=120, isolation_level=None, check_same_thread=False
+        )
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=120000")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS bench_lock_probe (id INTEGER PRIMARY KEY, at REAL)"
+        )
+
+    def run(self) -> None:
+        while not self.done.wait(self.interval):
+            started = time.perf_counter()
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                self.failures += 1
+                self.samples.append((started, time.perf_counter() - started))
+                continue
+            self.samples.append((started, time.perf_counter() - started))
+            self.db.execute("INSERT INTO bench_lock_probe (at) VALUES (?)", (time.time(),))
+            self.db.execute("COMMIT")
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+        self.db.close()
+
+
+def write_import_file(path: Path, count: int) -> None:
+    """`count` new articles in the corpus format, with a section and an access level."""
+    with gzip.open(DEFAULT_CORPUS, "rt", encoding="utf-8") as lines:
+        corpus = [json.loads(line) for line in lines]
+    rng = random.Random(count)
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(count):
+            item = corpus[n % len(corpus)]
+            roll = rng.random()
+            record = {
+                "id": f"bench-lock-{n:07d}",
+                "title": item["title"],
+                "published": item["published"],
+                "body": item["body"],
+                "category": item["category"],
+                "section": SECTIONS[item["category"]][0],
+                "access": "free" if roll < 0.6 else "members" if roll < 0.85 else "paid",
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest rank of sorted values."""
+    return values[max(0, math.ceil(p / 100 * len(values)) - 1)] if values else 0.0
+
+
+def figures(samples: list[tuple[float, float]]) -> dict:
+    waits = sorted(wait * 1000 for _, wait in samples)
+    return {
+        "probes": len(waits),
+        "p50_ms": percentile(waits, 50),
+        "p99_ms": percentile(waits, 99),
+        "max_ms": waits[-1] if waits else 0.0,
+        "over_1s": sum(wait > LONG * 1000 for wait in waits),
+        "over_5s": sum(wait > TIMEOUT * 1000 for wait in waits),
+    }
+
+
+def run(name: str, command: list[str], env: dict, probe: Probe, workdir: Path) -> dict:
+    """Run one operation under the probe; its figures, and its output kept with times."""
+    print(f"\n== {name}: {' '.join(command[2:])}", flush=True)
+    first = len(probe.samples)
+    started = time.perf_counter()
+    lines: list[tuple[float, str]] = []
+    pipe = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT}
+    with (
+        subprocess.Popen(command, env=env, **pipe) as p,
+        (workdir / f"{name}.log").open("w") as log,
+    ):
+        pending = b""
+        while chunk := p.stdout.read1(65536):
+            # Lines end in \n, and tqdm's progress bars in \r.
+            *complete, pending = re.split(rb"[\r\n]", pending + chunk)
+            at = time.perf_counter() - started
+            for raw in complete:
+                text = raw.decode(errors="replace").strip()
+                if text and (not lines or lines[-1][1] != text):
+                    lines.append((at, text))
+                    log.write(f"{at:9.2f}  {text}\n")
+            log.flush()
+        if pending.strip():
+            lines.append((time.perf_counter() - started, pending.decode(errors="replace")))
+            log.write(f"{lines[-1][0]:9.2f}  {lines[-1][1]}\n")
+    seconds = time.perf_counter() - started
+    samples = probe.samples[first:]
+    if p.returncode:
+        print("\n".join(text for _, text in lines[-20:]), file=sys.stderr)
+    long_waits = []
+    for start, wait in samples:
+        if wait > LONG:
+            offset = start - started
+            during = [text for at, text in lines if at <= offset]
+            long_waits.append(
+                {"at_s": round(offset, 2), "wait_ms": round(wait * 1000), "after": during[-1:]}
+            )
+    result = {
+        "operation": name,
+        "command": command[2:],
+        "exit": p.returncode,
+        "seconds": round(seconds, 2),
+        **figures(samples),
+        "long_waits": long_waits,
+        "last_line": lines[-1][1] if lines else "",
+    }
+    print(f"{name}: {seconds:.1f} s, exit {p.returncode}, max wait {result['max_ms']:.0f} ms")
+    return result
+
+
+def markdown(report: dict) -> str:
+    machine = report["machine"]
+    lines = [
+        f"Write-lock waits of a probe writing every {report['interval_ms']} ms, on a copy of "
+        f"{report['data']}; {machine['cpus']} CPUs (load average before/after "
+        f"{machine['loadavg_before'][0]:.2f}/{machine['loadavg_after'][0]:.2f}).",
+        "",
+        "| operation | wall s | exit | probe writes | p50 ms | p99 ms | max ms | >1 s | >5 s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in report["results"]:
+        lines.append(
+            f"| {r['operation']} | {r['seconds']:.1f} | {r['exit']} | {r['probes']:,} "
+            f"| {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.0f} "
+            f"| {r['over_1s']} | {r['over_5s']} |"
+        )
+    for r in report["results"]:
+        for wait in r["long_waits"][:10]:
+            after = wait["after"][0][:100] if wait["after"] else "(no output yet)"
+            at = f"{wait['wait_ms']:,} ms at {wait['at_s']:.1f} s"
+            lines.append(f"- {r['operation']}: {at}, after: {after}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", required=True, help="SQLite data folder made by generate.py")
+    parser.add_argument("--only", nargs="+", choices=OPERATIONS, default=list(OPERATIONS))
+    parser.add_argument("--import-articles", type=int, default=2000, help="articles to import")
+    parser.add_argument("--interval-ms", type=int, default=50, help="time between probe writes")
+    parser.add_argument("--idle", type=float, default=3.0, help="seconds of probing at rest")
+    parser.add_argument("--keep", action="store_true", help="keep the copied data folder")
+    args = parser.parse_args(argv)
+    source = Path(args.data).resolve()
+    if not (source / "shinbun.sqlite3").is_file():
+        raise SystemExit(f"no shinbun.sqlite3 in {source}")
+
+    started = datetime.now().astimezone()
+    load_before = os.getloadavg()
+    workdir = RESULTS / f"{started:%Y%m%d-%H%M%S}-write-locks"
+    workdir.mkdir(parents=True, exist_ok=True)
+    copy = Path(tempfile.mkdtemp(prefix="shinbun-write-locks-")) / source.name
+    print(f"copying {source} to {copy}", flush=True)
+    shutil.copytree(
+        source, copy, ignore=lambda folder, names: ["cache"] if Path(folder) == source else []
+    )
+    env = dict(
+        os.environ,
+        SHINBUN_DATA_DIR=str(copy),
+        SECRET_KEY=secrets.token_urlsafe(50),
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",  # output lines arrive when printed, so their times are right
+    )
+    for name in ("DATABASE_URL", "REDIS_URL", "SHINBUN_CACHE_DIR"):
+        env.pop(name, None)
+    commands = {
+        "reindex": [*SHINBUN, "reindex", "--restart"],
+        "import": [*SHINBUN, "import", str(copy / "write-locks-import.jsonl")],
+        "fit_topics": [*SHINBUN, "manage", "fit_topics", "--no-refresh"],
+    }
+    if "import" in args.only:
+        write_import_file(copy / "write-locks-import.jsonl", args.import_articles)
+
+    probe = Probe(copy / "shinbun.sqlite3", args.interval_ms / 1000)
+    results = []
+    try:
+        probe.start()
+        # The tree may have moved on since the data was generated.
+        results.append(
+            run("migrate", [*SHINBUN, "manage", "migrate", "--noinput"], env, probe, workdir)
+        )
+        first = len(probe.samples)
+        time.sleep(args.idle)
+        idle = {"operation": "idle", "command": [], "exit": 0, "seconds": args.idle}
+        results.append({**idle, **figures(probe.samples[first:]), "long_waits": []})
+        for name in OPERATIONS:
+            if name in args.only:
+                results.append(run(name, commands[name], env, probe, workdir))
+    finally:
+        probe.stop()
+        if args.keep:
+            print(f"kept {copy}")
+        else:
+            shutil.rmtree(copy.parent)
+
+    report = {
+        "data": str(source.relative_to(ROOT) if source.is_relative_to(ROOT) else source),
+        "started": started.isoformat(timespec="seconds"),
+        "command": [Path(sys.argv[0]).as_posix(), *sys.argv[1:]],
+        "interval_ms": args.interval_ms,
+        "import_articles": args.import_articles if "import" in args.only else 0,
+        "probe_failures": probe.failures,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "loadavg_before": load_before,
+            "loadavg_after": os.getloadavg(),
+        },
+        "results": results,
+    }
+    (workdir / "result.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    text = markdown(report)
+    (workdir / "result.md").write_text(text)
+    print()
+    print(text)
+    print(f"results in {workdir.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
