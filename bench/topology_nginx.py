@@ -62,14 +62,14 @@ http {{
     }}
 }}
 """
-# The application marks anonymous pages `public, max-age=<SHINBUN_PAGE_CACHE_SECONDS>`
-# and purges its own shared cache when an article changes, but it cannot purge nginx:
-# kept for the full max-age, a correction would show only after up to that many seconds.
-# So nginx keeps a page for one second and then revalidates it with the ETag, which the
-# application answers with a 304 from its shared cache.
+# The application marks anonymous pages `public, max-age=<SHINBUN_PAGE_CACHE_SECONDS>,
+# s-maxage=<SHINBUN_SHARED_CACHE_SECONDS>` and purges its own shared cache when an article
+# changes, but it cannot purge nginx. So nginx keeps a page for one second and then
+# revalidates it with the ETag, which the application answers with a 304 from its shared
+# cache; "max-age" instead honours the application's header as it is.
 FRESHNESS = {
     "revalidate": (
         "proxy_ignore_headers Cache-Control Expires;\n            proxy_cache_valid 200 1s;"
     ),
-    "max-age": "",  # honour the application's max-age as it is
+    "max-age": "",  # honour the application's Cache-Control as it is
 }

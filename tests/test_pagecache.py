@@ -11,6 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from shinbun.newsroom import publishing
 from tests.conftest import BODY_MARKER
 
+PUBLIC = "public, max-age=60, s-maxage=2"  # the defaults
+
 
 @pytest.mark.parametrize(
     "url",
@@ -24,6 +26,7 @@ def test_anonymous_pages_are_public_with_an_etag(visitor, make, url, settings):
     assert first.status_code == 200
     assert "public" in first["Cache-Control"]
     assert "max-age=60" in first["Cache-Control"]
+    assert "s-maxage=2" in first["Cache-Control"]  # a CDN revalidates after 2 s
     etag = first["ETag"]
     assert etag.startswith('"') and etag.endswith('"')
 
@@ -162,7 +165,7 @@ def test_parameters_a_page_does_not_read_are_never_cached(visitor, make, setting
         assert "public" not in page.get("Cache-Control", "")
         page = visitor.get(article.get_absolute_url(), {"before": value})
         assert "public" not in page.get("Cache-Control", "")
-    assert visitor.get(article.get_absolute_url())["Cache-Control"] == "public, max-age=60"
+    assert visitor.get(article.get_absolute_url())["Cache-Control"] == PUBLIC
     # A listing reads its cursor: a cursor page is cached; a page number is not.
     section = article.section.get_absolute_url()
     assert "public" in visitor.get(section)["Cache-Control"]
@@ -200,7 +203,17 @@ def test_with_a_base_url_only_its_host_is_cached(visitor, make, settings):
     settings.BASE_URL = "https://www.example.jp"
     settings.ALLOWED_HOSTS = ["testserver", "www.example.jp"]
     article = make.article()
-    assert visitor.get(article.get_absolute_url()).get("Cache-Control") != "public, max-age=60"
+    assert visitor.get(article.get_absolute_url()).get("Cache-Control") != PUBLIC
     page = visitor.get(article.get_absolute_url(), headers={"host": "www.example.jp"}, secure=True)
-    assert page["Cache-Control"] == "public, max-age=60"
+    assert page["Cache-Control"] == PUBLIC
     assert "https://www.example.jp" + article.get_absolute_url() in page.text
+
+
+def test_shared_caches_hold_a_page_for_the_configured_seconds(visitor, make, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    settings.SHARED_CACHE_SECONDS = 10
+    page = visitor.get(make.article().get_absolute_url())
+    assert page["Cache-Control"] == "public, max-age=60, s-maxage=10"
+    settings.PAGE_CACHE_SECONDS = 5  # never longer than the page's own TTL
+    page = visitor.get(make.article().get_absolute_url())
+    assert page["Cache-Control"] == "public, max-age=5, s-maxage=5"

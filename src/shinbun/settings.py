@@ -33,6 +33,9 @@ BASE_URL = env_str("SHINBUN_BASE_URL", "").rstrip("/")
 PAGE_SIZE = env_int("SHINBUN_PAGE_SIZE", 20, minimum=1)
 # How long an anonymous page may be served from the page cache and by a CDN.
 PAGE_CACHE_SECONDS = env_int("SHINBUN_PAGE_CACHE_SECONDS", 60, minimum=0)
+# How long a shared cache in front (a CDN, nginx) may serve an anonymous page before it
+# asks again with the ETag: a publish or correction purges only this site's own cache.
+SHARED_CACHE_SECONDS = env_int("SHINBUN_SHARED_CACHE_SECONDS", 2, minimum=0)
 PUBLISHER_NAME = env_str("SHINBUN_PUBLISHER_NAME", "シンブン株式会社")
 # Membership: paid articles a free member may read in full per calendar month (Japan time).
 METER_LIMIT = env_int("SHINBUN_METER_LIMIT", 10, minimum=0)

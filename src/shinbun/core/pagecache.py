@@ -82,12 +82,20 @@ def cache_anonymous_page(view=None, *, params=()):
         else:
             response = HttpResponse(content, content_type=content_type)
         response["ETag"] = etag
-        response["Cache-Control"] = f"public, max-age={ttl}"
+        response["Cache-Control"] = cache_control(ttl)
         # A reader who logs in must not be shown this copy from a browser's cache.
         patch_vary_headers(response, ["Cookie"])
         return response
 
     return wrapper
+
+
+def cache_control(ttl: int) -> str:
+    """A browser keeps the page for the TTL (the reader saw it already); a shared cache
+    keeps it no longer than SHARED_CACHE_SECONDS, then revalidates with the ETag (a 304
+    from this site's cache), so a purge reaches the readers behind a CDN as well."""
+    shared = min(settings.SHARED_CACHE_SECONDS, ttl)
+    return f"public, max-age={ttl}, s-maxage={shared}"
 
 
 def purge_paths(paths) -> None:
