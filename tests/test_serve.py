@@ -2,6 +2,7 @@
 threaded workers; the sync workers meant for behind a proxy serve too; a wrong worker
 class is refused with a message."""
 
+import os
 import signal
 import socket
 import subprocess
@@ -67,3 +68,36 @@ def test_an_unknown_worker_class_is_refused(tmp_path):
     done = subprocess.run([*SHINBUN, "serve"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "SHINBUN_WORKER_CLASS must be one of gthread, sync" in done.stderr
+
+
+def test_a_killed_web_worker_is_replaced_and_readers_do_not_notice(tmp_path):
+    port = free_port()
+    server = subprocess.Popen(
+        [*SHINBUN, "serve", "--port", str(port), "--workers", "2"],
+        env=environment(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/robots.txt"
+
+    def workers() -> set[int]:
+        children = f"/proc/{server.pid}/task/{server.pid}/children"
+        return {int(pid) for pid in open(children).read().split()}
+
+    try:
+        wait_until_answering(url, server)
+        while len(workers()) < 2:
+            time.sleep(0.1)
+        before = workers()
+        os.kill(min(before), signal.SIGKILL)
+        answers = []
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            answers.append(get(url, timeout=2.0))
+        assert set(answers) == {200}
+        while len(workers()) < 2:  # the arbiter starts a new one
+            time.sleep(0.1)
+        assert workers() != before
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)

@@ -180,17 +180,31 @@ ACCOUNT_RATE_LIMITS = {
 # purges, rate limits, sessions and cached reader states must be seen by all of them.
 REDIS_URL = env_str("REDIS_URL")
 CACHE_DIR = Path(env_str("SHINBUN_CACHE_DIR", str(DATA_DIR / "cache"))).resolve()
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            # django-redis keeps one client and its connection pool per process; Django's
-            # own RedisCache builds a client for every operation, which costs more CPU
-            # than the lookup itself on the pages that make several.
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("SHINBUN_CACHE_PREFIX", "shinbun"),
-        }
+
+
+def redis_cache(url: str) -> dict:
+    return {
+        # django-redis keeps one client and its connection pool per process; Django's own
+        # RedisCache builds a client for every operation, which costs more CPU than the
+        # lookup itself on the pages that make several.
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": env_str("SHINBUN_CACHE_PREFIX", "shinbun"),
+        "OPTIONS": {
+            # Redis down or restarting is a cache miss, logged, not a 500: pages are
+            # rendered from the database, sessions read from it (cached_db), and login
+            # limits counted there (django-axes); only allauth's flood limits pause.
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 1.0,
+        },
     }
+
+
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "shinbun.cache"
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     # diskcache: SQLite files that every process on the machine opens.
     CACHES = {

@@ -4,6 +4,7 @@ from django.dispatch import receiver
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from shinbun.core.queue import enqueue
 from shinbun.newsroom import publishing, signals
 
 
@@ -17,7 +18,9 @@ def article_changed(article_id: int) -> None:
 
 @receiver(signals.article_committed, dispatch_uid="newsroom-publish-flow")
 def enqueue_publish_flow(sender, article_id: int, **kwargs) -> None:
-    article_changed(article_id)
+    # The change is committed; its flow must not be lost with the queue: if the queue is
+    # down, the editor's request runs it (the purge, the index, the recommendations).
+    enqueue(article_changed, article_id, run_if_down=True)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -1,3 +1,4 @@
+from shinbun.core.queue import enqueue
 from shinbun.search import indexing, recommend, tasks
 
 
@@ -6,7 +7,8 @@ def on_article_changed(sender, article_id: int, **kwargs) -> None:
         picked = recommend.store_recommendations(article_id)
         # The articles this one relates to may now relate back to it.
         for other in picked:
-            tasks.refresh_recommendations(other)
+            # If the queue is down, left to the periodic refreshes (search.tasks).
+            enqueue(tasks.refresh_recommendations, other, run_if_down=False)
 
 
 def on_articles_changed(sender, article_ids: list[int], **kwargs) -> None:
