@@ -1,27 +1,22 @@
 """How long maintenance writes hold SQLite's write lock, as a reader's small write sees it.
 
     .venv/bin/python bench/write_locks.py --data var/bench/sqlite-20k
-    .venv/bin/python bench/write_locks.py --data var/bench/sqlite-20k --only import fit_topics
-    .venv/bin/python bench/write_locks.py --data var/bench/sqlite-20k --import-articles 500 --keep
+    .venv/bin/python bench/write_locks.py --data var/bench/sqlite-20k --only import --keep
 
-The data folder (made by bench/generate.py) is copied, without its cache, to a temporary
-folder that is deleted at the end (--keep leaves it). The copy is migrated, then each
-operation runs there as a `shinbun` subprocess while a probe thread, with its own
-connection, writes one row every 50 ms: BEGIN IMMEDIATE, an INSERT, COMMIT. The time
-BEGIN IMMEDIATE waits is what a small write on the hot path (a free member's metered
-read, a login) waits; the site's connections give up after busy_timeout=5000 ms
-(settings.py) and the reader gets a 503. The probe's own timeout is 120 s, so it measures
-rather than fails. Operations, in this order:
+The data folder (from bench/generate.py) is copied without its cache to a temporary
+folder (deleted at the end unless --keep) and migrated. Each operation then runs there as
+a `shinbun` subprocess while a probe thread, with its own connection, writes a row 50 ms
+apart (BEGIN IMMEDIATE, INSERT, COMMIT) and times BEGIN IMMEDIATE: what a metered read or
+a login waits. The site gives up after busy_timeout=5000 ms (a 503), the probe after 120 s.
+SQLite's busy handler retries after 1, 2, 5, ... 50, 100 ms, so a wait is the rest of the
+lock's hold rounded up to a retry (228, 328, 428 ms...), as the site's connections see it.
 
-- reindex: `shinbun reindex --restart`, the whole search index rebuilt;
-- fit_topics: `shinbun manage fit_topics --no-refresh`, every article's topic vector;
-- import: `shinbun import` of N new articles written from the livedoor corpus at run time.
-
-fit_topics goes before import so that the import is measured alone: on an archive
-without a topic model (bench/generate.py makes none), `shinbun import` also fits one and
-recomputes every article's recommendations before it returns. Each operation's output
-is kept with its times in the results folder (bench/results/<stamp>-write-locks/,
-gitignored), and the longest waits are listed with the output line printed before each.
+Operations, in this order: reindex (`shinbun reindex --restart`), fit_topics (`shinbun
+manage fit_topics --no-refresh`) and import (`shinbun import` of N new articles written
+from the livedoor corpus at run time). fit_topics goes first so that the import is
+measured alone: on an archive without a topic model (generate.py makes none), `shinbun
+import` also fits one (and queues every article's recommendations). Each operation's
+output, with times, and the results go to bench/results/<stamp>-write-locks/ (gitignored).
 """
 
 import argparse
@@ -49,17 +44,17 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 SHINBUN = [sys.executable, "-m", "shinbun"]
 OPERATIONS = ("reindex", "fit_topics", "import")
-LONG = 1.0  # seconds: a wait worth reporting on its own
-TIMEOUT = 5.0  # seconds: the site's busy_timeout
+INTERVAL = 0.05  # seconds between probe writes
+IDLE = 3  # seconds of probing with nothing else running
+TIMEOUT = 5000  # ms: the site's busy_timeout
 REPORTED = 250  # ms: a wait listed with the output line printed before it began
 
 
 class Probe(threading.Thread):
-    """Writes one row every `interval` seconds and keeps (start, wait) of each write."""
+    """Writes one row INTERVAL apart and keeps (start, wait for the lock) of each write."""
 
-    def __init__(self, database: Path, interval: float):
+    def __init__(self, database: Path):
         super().__init__(daemon=True)
-        self.interval = interval
         self.samples: list[tuple[float, float]] = []
         self.failures = 0
         self.done = threading.Event()
@@ -68,13 +63,12 @@ class Probe(threading.Thread):
             database, timeout=120, isolation_level=None, check_same_thread=False
         )
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS bench_lock_probe (id INTEGER PRIMARY KEY, at REAL)"
         )
 
     def run(self) -> None:
-        while not self.done.wait(self.interval):
+        while not self.done.wait(INTERVAL):
             started = time.perf_counter()
             try:
                 self.db.execute("BEGIN IMMEDIATE")
@@ -99,14 +93,10 @@ def write_import_file(path: Path, count: int) -> None:
     rng = random.Random(count)
     with path.open("w", encoding="utf-8") as out:
         for n in range(count):
-            item = corpus[n % len(corpus)]
-            roll = rng.random()
+            item, roll = corpus[n % len(corpus)], rng.random()
             record = {
+                **{key: item[key] for key in ("title", "published", "body", "category")},
                 "id": f"bench-lock-{n:07d}",
-                "title": item["title"],
-                "published": item["published"],
-                "body": item["body"],
-                "category": item["category"],
                 "section": SECTIONS[item["category"]][0],
                 "access": "free" if roll < 0.6 else "members" if roll < 0.85 else "paid",
             }
@@ -118,23 +108,10 @@ def percentile(values: list[float], p: float) -> float:
     return values[max(0, math.ceil(p / 100 * len(values)) - 1)] if values else 0.0
 
 
-def figures(samples: list[tuple[float, float]]) -> dict:
-    waits = sorted(wait * 1000 for _, wait in samples)
-    return {
-        "probes": len(waits),
-        "p50_ms": percentile(waits, 50),
-        "p99_ms": percentile(waits, 99),
-        "max_ms": waits[-1] if waits else 0.0,
-        "over_1s": sum(wait > LONG * 1000 for wait in waits),
-        "over_5s": sum(wait > TIMEOUT * 1000 for wait in waits),
-    }
-
-
 def run(name: str, command: list[str], env: dict, probe: Probe, workdir: Path) -> dict:
-    """Run one operation under the probe; its figures, and its output kept with times."""
+    """Run one operation under the probe: its figures, and its output kept with times."""
     print(f"\n== {name}: {' '.join(command[2:])}", flush=True)
-    first = len(probe.samples)
-    started = time.perf_counter()
+    first, started = len(probe.samples), time.perf_counter()
     lines: list[tuple[float, str]] = []
     pipe = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT}
     with (
@@ -153,33 +130,36 @@ def run(name: str, command: list[str], env: dict, probe: Probe, workdir: Path) -
                     log.write(f"{at:9.2f}  {text}\n")
             log.flush()
     seconds = time.perf_counter() - started
-    samples = probe.samples[first:]
     if p.returncode:
         print("\n".join(text for _, text in lines[-20:]), file=sys.stderr)
+    samples = probe.samples[first:]
+    waits = sorted(wait * 1000 for _, wait in samples)
     longest = []
     for start, wait in sorted(samples, key=lambda sample: -sample[1])[:10]:
-        offset = start - started
-        before = [text for at, text in lines if at <= offset]
+        before = [text for at, text in lines if at <= start - started]
         longest.append(
-            {"at_s": round(offset, 2), "wait_ms": round(wait * 1000), "after": before[-1:]}
+            {"at_s": round(start - started, 2), "wait_ms": round(wait * 1000), "after": before[-1:]}
         )
-    result = {
+    print(f"{name}: {seconds:.1f} s, exit {p.returncode}, max wait {max(waits, default=0):.0f} ms")
+    return {
         "operation": name,
         "command": command[2:],
         "exit": p.returncode,
         "seconds": round(seconds, 2),
-        **figures(samples),
+        "probes": len(waits),
+        "p50_ms": percentile(waits, 50),
+        "p99_ms": percentile(waits, 99),
+        "max_ms": max(waits, default=0.0),
+        "over_1s": sum(wait > 1000 for wait in waits),
+        "over_5s": sum(wait > TIMEOUT for wait in waits),
         "longest": longest,
-        "last_line": lines[-1][1] if lines else "",
     }
-    print(f"{name}: {seconds:.1f} s, exit {p.returncode}, max wait {result['max_ms']:.0f} ms")
-    return result
 
 
 def markdown(report: dict) -> str:
     machine = report["machine"]
     lines = [
-        f"Write-lock waits of a probe writing every {report['interval_ms']} ms, on a copy of "
+        f"Write-lock waits of a probe writing {INTERVAL * 1000:.0f} ms apart, on a copy of "
         f"{report['data']}; {machine['cpus']} CPUs (load average before/after "
         f"{machine['loadavg_before'][0]:.2f}/{machine['loadavg_after'][0]:.2f}).",
         "",
@@ -205,8 +185,6 @@ def main(argv=None) -> None:
     parser.add_argument("--data", required=True, help="SQLite data folder made by generate.py")
     parser.add_argument("--only", nargs="+", choices=OPERATIONS, default=list(OPERATIONS))
     parser.add_argument("--import-articles", type=int, default=2000, help="articles to import")
-    parser.add_argument("--interval-ms", type=int, default=50, help="time between probe writes")
-    parser.add_argument("--idle", type=float, default=3.0, help="seconds of probing at rest")
     parser.add_argument("--keep", action="store_true", help="keep the copied data folder")
     args = parser.parse_args(argv)
     source = Path(args.data).resolve()
@@ -231,29 +209,26 @@ def main(argv=None) -> None:
     )
     for name in ("DATABASE_URL", "REDIS_URL", "SHINBUN_CACHE_DIR"):
         env.pop(name, None)
+    import_file = copy / "write-locks-import.jsonl"
     commands = {
+        # The tree may have moved on since the data was generated.
+        "migrate": [*SHINBUN, "manage", "migrate", "--noinput"],
+        "idle": [sys.executable, "-c", f"import time; time.sleep({IDLE})"],
         "reindex": [*SHINBUN, "reindex", "--restart"],
-        "import": [*SHINBUN, "import", str(copy / "write-locks-import.jsonl")],
         "fit_topics": [*SHINBUN, "manage", "fit_topics", "--no-refresh"],
+        "import": [*SHINBUN, "import", str(import_file)],
     }
     if "import" in args.only:
-        write_import_file(copy / "write-locks-import.jsonl", args.import_articles)
+        write_import_file(import_file, args.import_articles)
 
-    probe = Probe(copy / "shinbun.sqlite3", args.interval_ms / 1000)
-    results = []
+    probe = Probe(copy / "shinbun.sqlite3")
     try:
         probe.start()
-        # The tree may have moved on since the data was generated.
-        results.append(
-            run("migrate", [*SHINBUN, "manage", "migrate", "--noinput"], env, probe, workdir)
-        )
-        first = len(probe.samples)
-        time.sleep(args.idle)
-        idle = {"operation": "idle", "command": [], "exit": 0, "seconds": args.idle}
-        results.append({**idle, **figures(probe.samples[first:]), "longest": []})
-        for name in OPERATIONS:
-            if name in args.only:
-                results.append(run(name, commands[name], env, probe, workdir))
+        results = [
+            run(name, command, env, probe, workdir)
+            for name, command in commands.items()
+            if name in ("migrate", "idle", *args.only)
+        ]
     finally:
         probe.stop()
         if args.keep:
@@ -265,7 +240,6 @@ def main(argv=None) -> None:
         "data": str(source.relative_to(ROOT) if source.is_relative_to(ROOT) else source),
         "started": started.isoformat(timespec="seconds"),
         "command": [Path(sys.argv[0]).as_posix(), *sys.argv[1:]],
-        "interval_ms": args.interval_ms,
         "import_articles": args.import_articles if "import" in args.only else 0,
         "probe_failures": probe.failures,
         "machine": {

@@ -185,6 +185,15 @@ def test_fit_command_refits_only_when_due(archive, small_archives_get_topics):
     assert "最新" in out.getvalue()
 
 
+def test_fit_command_can_leave_the_lists_to_the_worker(archive, small_archives_get_topics):
+    out = StringIO()
+    Recommendation.objects.all().delete()
+    call_command("fit_topics", queue_refresh=True, stdout=out, verbosity=0)
+    assert f"おすすめの更新を予約しました: {len(archive)}記事" in out.getvalue()
+    # The tests' queue runs a task as it is queued: the worker's recomputation is done.
+    assert Recommendation.objects.filter(article_id=next(iter(archive))).count() == 5
+
+
 def test_a_small_archive_gets_no_model(archive):
     out = StringIO()
     call_command("fit_topics", stdout=out, verbosity=0)

@@ -44,4 +44,7 @@ class Command(BaseCommand):
                     bar.update(len(batch))
             # A large import changes what the archive is about: refit the topic model of
             # こちらもおすすめ when it is due (no model yet, or the archive grew by a quarter).
-            call_command("fit_topics", if_due=True, verbosity=options["verbosity"])
+            # Every list is then recomputed by the worker (~55 ms an article), not here.
+            call_command(
+                "fit_topics", if_due=True, queue_refresh=True, verbosity=options["verbosity"]
+            )

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from shinbun.search import recommend, topics
+from shinbun.search import recommend, tasks, topics
 from shinbun.search.models import SearchDocument
 
 
@@ -17,8 +17,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-refresh", action="store_true", help="do not recompute the stored lists"
         )
+        parser.add_argument(
+            "--queue-refresh",
+            action="store_true",
+            help="queue the lists' recomputation for the background worker, newest first",
+        )
 
-    def handle(self, *args, if_due=False, no_refresh=False, verbosity=1, **options):
+    def handle(
+        self, *args, if_due=False, no_refresh=False, queue_refresh=False, verbosity=1, **options
+    ):
         if if_due and not topics.is_due():
             self.stdout.write("トピックモデルは最新です。")
             return
@@ -31,6 +38,9 @@ class Command(BaseCommand):
             )
             return
         self.stdout.write(f"{model}")
-        if not no_refresh:
+        if queue_refresh:
+            queued = tasks.refresh_in_background(topics.indexed_newest_first())
+            self.stdout.write(f"おすすめの更新を予約しました: {queued}記事")
+        elif not no_refresh:
             refreshed = recommend.refresh_all_recommendations(progress=not quiet)
             self.stdout.write(f"おすすめを更新しました: {refreshed}記事")
