@@ -218,12 +218,12 @@ def test_redirects_and_hosts_stay_on_the_site(attempts, client_for, free_member,
     assert not attempts.how, attempts.how
 
 
-def test_a_nul_character_in_the_url_is_a_clear_400_on_every_database(db, client):
-    page = client.get("/search/", {"q": "経済", "section": "national\x00"})
-    assert page.status_code == 400
-    assert "URL に使えない文字(NUL)が含まれています。" in page.content.decode()
-    api = client.get("/api/v1/articles", {"section": "\x00"}, HTTP_ACCEPT="application/json")
-    assert api.status_code == 400
-    assert api.json() == {"detail": "URL に使えない文字(NUL)が含まれています。"}
-    assert client.get("/keywords/a%00b/").status_code == 400
-    assert client.get("/search/", {"q": "経済"}).status_code == 200
+def test_a_nul_character_in_a_url_is_no_server_error_on_any_database(db, client):
+    # Search takes any text (the character is dropped); a list filter or a keyword page
+    # names a slug, which never holds one.
+    assert client.get("/search/", {"q": "経済", "section": "national\x00"}).status_code == 200
+    api = client.get("/api/v1/articles", {"section": "\x00"})
+    assert api.status_code == 422
+    assert api.json()["detail"] == "リクエストの値が正しくありません。"
+    assert client.get("/keywords/a%00b/").status_code == 404
+    assert client.get("/api/v1/articles", {"section": "national"}).status_code == 200

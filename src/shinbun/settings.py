@@ -78,7 +78,6 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "shinbun.core.permissions_policy.PermissionsPolicyMiddleware",
     "shinbun.core.busy.BusyDatabaseMiddleware",
-    "shinbun.core.nul_bytes.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

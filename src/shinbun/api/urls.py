@@ -113,11 +113,20 @@ class ArticleDetail(ArticleSummary):
     recommendations: list[ArticleSummary]
 
 
+def without_nul(value: str) -> str:
+    if "\x00" in value:  # no slug holds one, and PostgreSQL cannot compare text with it
+        raise ValueError("NUL 文字は使えません。")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(without_nul)]
+
+
 class ArticleFilters(Schema):
-    section: str | None = Field(None, max_length=100)
-    series: str | None = Field(None, max_length=100)
-    column: str | None = Field(None, max_length=100)
-    keyword: str | None = Field(None, max_length=100)
+    section: Slug | None = Field(None, max_length=100)
+    series: Slug | None = Field(None, max_length=100)
+    column: Slug | None = Field(None, max_length=100)
+    keyword: Slug | None = Field(None, max_length=100)
     limit: int = Field(20, ge=1, le=MAX_LIMIT, description=LIMIT_HELP)
     before: str | None = Field(None, max_length=40, description=CURSOR_HELP)
 
