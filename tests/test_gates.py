@@ -36,15 +36,19 @@ def test_anyone_but_a_paid_member_sees_the_spec_texts(name, page, parse_html):
 
 
 @pytest.mark.parametrize("name", ["paid_member", "trialing_member"])
-def test_paid_members_see_honest_disabled_buttons(name, page, parse_html):
-    doc = parse_html(page(name))
-    for css_class, text in PAID_GATES.items():
+def test_paid_members_get_working_buttons(name, page, parse_html):
+    response = page(name)
+    doc = parse_html(response)
+    for css_class in PAID_GATES:
         assert not doc.all("details", class_=css_class)
-        gate = doc.one("div", class_=css_class)
-        assert gate["text"].count("準備中") == 1
-        assert text not in gate["text"]
-    labels = {b["text"] for b in doc.all("button") if "disabled" in b}
-    assert {"フォローする", "記事を保存する", "図表を保存する"} <= labels
+    actions = {form["action"] for form in doc.all("form", class_="member-action")}
+    assert any(action.startswith("/saved/articles/") for action in actions)
+    assert any(action.startswith("/saved/figures/") for action in actions)
+    labels = {button["text"] for button in doc.all("button", class_="when-off")}
+    assert {"記事を保存する", "図表を保存する"} <= labels
+    buttons = doc.all("button", class_="when-off") + doc.all("button", class_="when-on")
+    assert not [button for button in buttons if "disabled" in button]
+    assert "この機能は準備中です" not in response.content.decode()
 
 
 def test_think_invites_visitors_and_opens_for_members(page, parse_html):
@@ -74,8 +78,7 @@ def test_who_may_use_which_action():
         assert not gates.may_use(free, action) and not gates.may_use(VISITOR, action)
     assert gates.may_use(free, "think") and not gates.may_use(VISITOR, "think")
     assert str(gates.refusal_message("follow")) == "権限不足のため、フォローできません"
-    assert str(gates.refusal_message("save_article")) == (
-        "操作を実行できませんでした。時間を空けて再度お試しください。"
-    )
+    assert str(gates.refusal_message("save_article")) == SAVE_TEXT
+    assert str(gates.refusal_message("save_figure")) == FIGURE_TEXT
     with pytest.raises(ValueError):
         gates.may_use(paid, "delete_everything")

@@ -118,9 +118,10 @@ def check_page(name, user, response, users, prefix):
         return
     assert WHO.findall(html) == [user.get_short_name()], name
     assert "private" in response["Cache-Control"]
-    # Gates: ready for paid readers; the paid-only texts for everyone else.
+    # Buttons for paid readers; the paid-only texts for everyone else.
     paid_reader = name in ("paid", "paid_too", "trialing")
-    assert ("gate gate-ready gate-follow" in html) is paid_reader, name
+    assert ('class="follow-panel"' in html) is paid_reader, name
+    assert ("gate gate-follow" in html) is not paid_reader, name
 
 
 @pytest.mark.parametrize("prefix", ["", "/en"])
@@ -159,7 +160,7 @@ def test_member_article_of_each_access_level(readers, make):
                 assert (BODY_MARKER in html) is full, (access, name)
                 assert not METER_LEFT.search(html), (access, name)
                 paid_reader = name in ("paid", "paid_too", "trialing")
-                assert ("gate gate-ready gate-save" in html) is paid_reader, (access, name)
+                assert ("member-action save-article" in html) is paid_reader, (access, name)
 
 
 def test_a_subscription_change_shows_on_the_next_request(
@@ -177,14 +178,14 @@ def test_a_subscription_change_shows_on_the_next_request(
     services.expire(subscription, actor=None, reason="テスト", now=now)
     html = paid.get(article.get_absolute_url()).content.decode()
     assert BODY_MARKER not in html and 'class="paywall"' in html
-    assert "gate-ready" not in html
+    assert "member-action save-article" not in html
 
     free = client_of(free_member)
     html = free.get(article.get_absolute_url()).content.decode()
-    assert BODY_MARKER not in html and "gate-ready" not in html
+    assert BODY_MARKER not in html and "member-action save-article" not in html
     services.start_trial(free_member, plans["monthly"], actor=free_member, reason="テスト")
     html = free.get(article.get_absolute_url()).content.decode()
-    assert BODY_MARKER in html and not METER_LEFT.search(html) and "gate-ready" in html
+    assert BODY_MARKER in html and not METER_LEFT.search(html) and "member-action save-article" in html
 
 
 def test_a_period_that_ends_ends_access_without_a_change(paid_member, django_assert_num_queries):

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "shinbun.members",
     "shinbun.newsroom",
     "shinbun.search",
+    "shinbun.mynews",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shinbun.newsroom.context_processors.site",
+                "shinbun.members.context_processors.reader",
             ],
         },
     }

@@ -1,6 +1,6 @@
 """The JSON API at /api/v1/ (django-ninja; OpenAPI at /api/v1/openapi.json)."""
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from django.conf import settings
@@ -13,6 +13,7 @@ from pydantic import AfterValidator, Field
 
 from shinbun.api.auth import api_reader, per_caller
 from shinbun.api.members import router as members_router
+from shinbun.api.schemas import ArticleSummary, SectionOut, summary
 from shinbun.core.pagination import (
     CURSOR_HELP,
     MAX_LIMIT,
@@ -22,6 +23,7 @@ from shinbun.core.pagination import (
     keyset_page,
 )
 from shinbun.members import entitlements
+from shinbun.mynews.api import router as mynews_router
 from shinbun.newsroom.models import Article, Section
 from shinbun.search import services as search_services
 from shinbun.search.recommend import recommendations_for
@@ -59,6 +61,7 @@ def unauthorized(request, exc):
 
 
 api.add_router("/", members_router)
+api.add_router("/", mynews_router)
 
 
 @api.exception_handler(Http404)
@@ -66,26 +69,9 @@ def not_found(request, exc):
     return api.create_response(request, {"detail": "見つかりませんでした。"}, status=404)
 
 
-class SectionOut(Schema):
-    slug: str
-    name: str
-
-
 class SectionList(Schema):
     count: int
     items: list[SectionOut]
-
-
-class ArticleSummary(Schema):
-    id: int
-    url: str
-    headline: str
-    subheadline: str
-    lead: str
-    access: str
-    section: SectionOut
-    published_at: datetime
-    updated_at: datetime | None
 
 
 class ArticleList(Schema):
@@ -129,22 +115,6 @@ class ArticleFilters(Schema):
     keyword: Slug | None = Field(None, max_length=100)
     limit: int = Field(20, ge=1, le=MAX_LIMIT, description=LIMIT_HELP)
     before: str | None = Field(None, max_length=40, description=CURSOR_HELP)
-
-
-def summary(request, article: Article) -> dict:
-    return {
-        "id": article.pk,
-        "url": request.build_absolute_uri(article.get_absolute_url())
-        if not settings.BASE_URL
-        else settings.BASE_URL + article.get_absolute_url(),
-        "headline": article.headline,
-        "subheadline": article.subheadline,
-        "lead": article.lead,
-        "access": article.access,
-        "section": {"slug": article.section.slug, "name": article.section.name},
-        "published_at": article.published_at,
-        "updated_at": article.updated_at,
-    }
 
 
 class SearchHit(ArticleSummary):

@@ -16,6 +16,7 @@ bounds the rest (navigation, related lists).
 """
 
 import hashlib
+import re
 from functools import cache as memoize
 
 from django.conf import settings
@@ -53,6 +54,20 @@ class SlotUser:
         return slot("name")
 
 
+class SlotMarks:
+    """What a cached variant is rendered with in place of a member's button states
+    (followed, saved): a slot per button, named by its kind and id, which :func:`fill`
+    replaces with the state ("on" or "off") this reader's marks give."""
+
+    def state(self, kind: str, pk: int) -> str:
+        return f"{slot('state')}{kind}-{pk}"
+
+
+@memoize
+def _state_slots(prefix: str) -> re.Pattern:
+    return re.compile(prefix.encode() + rb"([a-z]+)-(\d+)")
+
+
 def applies(request) -> bool:
     """Logged-in readers who are not editors (editors and previews get the full render)."""
     user = request.user
@@ -80,22 +95,29 @@ def render_variant(request, template_name: str, context: dict) -> bytes:
         "user": SlotUser(),
         "csrf_token": slot("csrf"),
         "messages": (),
+        "marks": SlotMarks(),
     }
     return get_template(template_name).render(context).encode()
 
 
-def fill(request, content: bytes) -> HttpResponse:
+def fill(request, content: bytes, marks=None) -> HttpResponse:
+    """The variant with this request's name, CSRF token and, for a reader with button
+    states (``marks``: an object with ``state(kind, pk)``), each button's state."""
     name = escape(request.user.get_short_name())
     content = content.replace(slot("name").encode(), name.encode()).replace(
         slot("csrf").encode(), get_token(request).encode()
     )
+    if marks is not None:
+        content = _state_slots(slot("state")).sub(
+            lambda found: marks.state(found[1].decode(), int(found[2])).encode(), content
+        )
     return HttpResponse(content, content_type="text/html; charset=utf-8")
 
 
-def serve(request, variant_key: str, render) -> HttpResponse:
+def serve(request, variant_key: str, render, marks=None) -> HttpResponse:
     """The variant from the cache, or rendered by ``render()`` (bytes) and kept."""
     content = cache.get(variant_key)
     if content is None:
         content = render()
         cache.set(variant_key, content, settings.PAGE_CACHE_SECONDS)
-    return fill(request, content)
+    return fill(request, content, marks)

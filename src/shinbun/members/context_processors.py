@@ -1,6 +1,8 @@
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from shinbun.members.campaigns import campaign_cta
+from shinbun.members.entitlements import VISITOR, reader_for
 
 
 def trial_cta(request) -> dict:
@@ -9,3 +11,12 @@ def trial_cta(request) -> dict:
     like the demo's, is shown translated on /en/."""
     cta = campaign_cta()
     return {"trial_cta": _(cta) if cta else _("有料会員になる")}
+
+
+def reader(request) -> dict:
+    """The reader's kind for what every page shows around its content (the header's
+    Myニュース link), looked up only if the page asks. A view's own ``reader`` wins."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"reader": VISITOR}
+    return {"reader": SimpleLazyObject(lambda: reader_for(user))}

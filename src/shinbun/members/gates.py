@@ -1,8 +1,8 @@
 """Member actions (follow, save article, save figure; Think! for members) and the texts
 a reader sees when one is refused or fails (SPEC §2.5-2.8, §2.11).
 
-The actions themselves arrive with My News and Think!; they ask :func:`may_use` and
-answer with these messages, so the page and the API say the same thing.
+The actions (mynews.services, think.services) ask :func:`may_use` and answer a refusal
+with :func:`refusal_message`, so the page and the API say the same thing.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,25 @@ MEMBER_ACTIONS = ("think",)  # 会員のみ
 FOLLOW_REFUSED = _("権限不足のため、フォローできません")
 ACTION_FAILED_TITLE = _("エラー")
 ACTION_FAILED = _("操作を実行できませんでした。時間を空けて再度お試しください。")
+
+# What each gate says to a reader without the right (SPEC §2.6, §2.8): a save refused
+# says who may save, as the button's gate does.
+SAVE_ARTICLE_GATE = _(
+    "有料会員の方のみご利用になれます。保存した記事はスマホやタブレットでもご覧いただけます。"
+)
+SAVE_FIGURE_GATE = _(
+    "有料会員の方のみご利用になれます。保存した図表はスマホやタブレットでもご覧いただけます。"
+)
+THINK_GATE = _(
+    "記事と併せて、エキスパート(専門家)のひとこと解説や分析を読むことができます。"
+    "会員の方のみご利用になれます。"
+)
+REFUSALS = {
+    "follow": FOLLOW_REFUSED,
+    "save_article": SAVE_ARTICLE_GATE,
+    "save_figure": SAVE_FIGURE_GATE,
+    "think": THINK_GATE,
+}
 
 MESSAGES = {
     "follow_refused": FOLLOW_REFUSED,
@@ -33,4 +52,4 @@ def may_use(reader: Reader, action: str) -> bool:
 
 def refusal_message(action: str):
     """What a reader without the right sees when the action is refused."""
-    return FOLLOW_REFUSED if action == "follow" else ACTION_FAILED
+    return REFUSALS.get(action, ACTION_FAILED)

@@ -13,6 +13,7 @@ from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.core.pagination import CURSOR_PARAMS, keyset_page_for
 from shinbun.members import entitlements, gates
 from shinbun.members.campaigns import cached_campaign_cta, campaign_cta
+from shinbun.mynews import services as mynews
 from shinbun.newsroom.body import figure_keys
 from shinbun.newsroom.context_processors import site
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
@@ -154,7 +155,20 @@ def article(request, article_id: int):
     if variantcache.applies(request) and not variantcache.has_messages(request):
         return member_article(request, article_id)
     obj = get_article_for(request, article_id)
-    return _render_read(request, "newsroom/article.html", article_page_context(request, obj))
+    context = article_page_context(request, obj)
+    context["marks"] = reader_marks(request, context["reader"], obj.pk)
+    return _render_read(request, "newsroom/article.html", context)
+
+
+def reader_marks(request, reader, article_id: int):
+    """A paid member's button states on an article page (None for other readers)."""
+    if not (reader.is_paid and request.user.is_authenticated):
+        return None
+    user_id = request.user.pk
+    cached = CachedStates(
+        mynews.cached_marks(user_id), mynews.cached_saved_article(user_id, article_id)
+    )
+    return mynews.marks_for(user_id, article_id, cached)
 
 
 def _article_state_key(article_id: int) -> str:
@@ -208,6 +222,9 @@ def member_article(request, article_id: int):
         subscription_state,
         campaign_state,
         entitlements.cached_meter(user.pk, entitlements.meter_month(now)),
+        # A paid member's button states (followed, saved); see the meter above.
+        mynews.cached_marks(user.pk),
+        mynews.cached_saved_article(user.pk, article_id),
     )
     state = cached.value(article_state)
     if state is None:
@@ -237,7 +254,8 @@ def member_article(request, article_id: int):
         context = {**site(request), **article_page_context(request, obj, reader, decision)}
         return variantcache.render_variant(request, "newsroom/article.html", context)
 
-    return variantcache.serve(request, key, render_page)
+    marks = mynews.marks_for(user.pk, article_id, cached) if reader.is_paid else None
+    return variantcache.serve(request, key, render_page, marks)
 
 
 @require_safe

@@ -1,9 +1,12 @@
 from shinbun.core.queue import enqueue
 from shinbun.search import indexing, recommend, tasks
+from shinbun.search.signals import documents_indexed
 
 
 def on_article_changed(sender, article_id: int, **kwargs) -> None:
-    if indexing.index_article(article_id):
+    indexed = indexing.index_article(article_id)
+    documents_indexed.send(sender=None, article_ids=[article_id])
+    if indexed:
         picked = recommend.store_recommendations(article_id)
         # The articles this one relates to may now relate back to it.
         for other in picked:
@@ -15,6 +18,7 @@ def on_articles_changed(sender, article_ids: list[int], **kwargs) -> None:
     from shinbun.newsroom.models import Article
 
     indexing.index_articles(list(Article.objects.filter(pk__in=article_ids)))
+    documents_indexed.send(sender=None, article_ids=list(article_ids))
     tasks.refresh_in_background(list(article_ids))
 
 

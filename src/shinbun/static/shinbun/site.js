@@ -1,12 +1,48 @@
 // shinbun: the one small script. Pages work without it; it adds copy-to-clipboard
-// with visible feedback and the print button of the print view.
+// with visible feedback, the print button of the print view, and sends the member
+// buttons (follow, save) without leaving the page.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
   var lang = document.documentElement.lang || "ja";
   var texts = lang === "en"
-    ? { copied: "Link copied", failed: "Could not copy. Please copy the address shown." }
-    : { copied: "リンクをコピーしました", failed: "コピーできませんでした。表示されたURLをコピーしてください。" };
+    ? { copied: "Link copied", failed: "Could not copy. Please copy the address shown.",
+        errorTitle: "Error", actionFailed: "The operation could not be completed. Please try again later." }
+    : { copied: "リンクをコピーしました", failed: "コピーできませんでした。表示されたURLをコピーしてください。",
+        errorTitle: "エラー", actionFailed: "操作を実行できませんでした。時間を空けて再度お試しください。" };
+
+  // A member button: the form names the state it asks for ("on" or "off"); the answer
+  // is the state now, shown by the form's data-state. A failure changes nothing and says
+  // so; sending again is harmless.
+  function sendMemberAction(form, button) {
+    var status = form.querySelector(".action-status");
+    var data = new FormData(form);
+    data.set("state", button.value);
+    form.classList.add("busy");
+    button.disabled = true;
+    fetch(form.action, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (!response.ok) { throw body; }
+        form.setAttribute("data-state", body.state);
+        if (status) { status.textContent = body.message || ""; }
+        var other = form.querySelector(body.state === "on" ? "button.when-on" : "button.when-off");
+        if (other && document.activeElement === button) { other.focus(); }
+      });
+    }).catch(function (body) {
+      body = body || {};
+      if (status) {
+        status.textContent = (body.title || texts.errorTitle) + ": " + (body.message || texts.actionFailed);
+        status.setAttribute("role", "alert");
+      }
+      form.classList.add("failed");
+    }).then(function () {
+      form.classList.remove("busy");
+      button.disabled = false;
+    });
+  }
 
   function fallbackCopy(text) {
     var area = document.createElement("textarea");
@@ -47,6 +83,17 @@
           if (status) { status.textContent = ""; }
           button.classList.remove("copied");
         }, 4000);
+      });
+    });
+    document.querySelectorAll("form.member-action").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        var button = event.submitter;
+        if (!button || !window.fetch || !window.FormData) { return; }
+        event.preventDefault();
+        form.classList.remove("failed");
+        var status = form.querySelector(".action-status");
+        if (status) { status.setAttribute("role", "status"); }
+        sendMemberAction(form, button);
       });
     });
     document.querySelectorAll("button.print-now").forEach(function (button) {

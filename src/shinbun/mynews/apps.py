@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import pre_delete
+from django.utils.translation import gettext_lazy as _
+
+
+class MyNewsConfig(AppConfig):
+    name = "shinbun.mynews"
+    verbose_name = _("Myニュース")
+
+    def ready(self) -> None:
+        from shinbun.mynews import receivers, tasks  # noqa: F401  (periodic tasks)
+        from shinbun.newsroom.models import Article
+        from shinbun.search.signals import documents_indexed
+
+        documents_indexed.connect(receivers.on_documents_indexed, dispatch_uid="mynews-entries")
+        pre_delete.connect(receivers.on_article_deleted, sender=Article, dispatch_uid="mynews-del")

@@ -1,0 +1,188 @@
+"""The articles each followed target holds (Entry rows) and My News, a page of them.
+
+Entries are kept in step with publishing: once the search index has analysed an article
+(search.signals.documents_indexed), :func:`sync` works out which followed targets hold
+it: its series, column and keywords, and every followed word whose analysed forms appear
+in a row in its analysed title or body (percolation: the article against the distinct
+followed words, found by their first form through an index, never member by member).
+A correction changes the entries, an unpublished or deleted article loses them.
+
+A target followed for the first time is filled from the archive (:func:`fill_new_target`):
+a series, column or keyword with its newest BACKFILL_MAX articles, a word with the
+articles of the last BACKFILL_DAYS days that the search index finds for it.
+
+My News (:func:`page`) is one query: for each followed target, the top of its range of
+the (target, sort_key) index below the cursor, merged newest first. Its cost depends on
+the number of follows and the page size, not on the size of the archive.
+"""
+
+from datetime import timedelta
+
+from django.db import connections, router, transaction
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from shinbun.mynews.models import Entry, Target
+from shinbun.newsroom.models import Article
+from shinbun.search.backends import backend
+from shinbun.search.engine import MAX_KEY
+from shinbun.search.indexing import sort_key
+from shinbun.search.models import SearchDocument
+from shinbun.search.query import ParsedQuery
+
+BACKFILL_MAX = 1000
+BACKFILL_DAYS = 30
+
+
+def matching_words(title: str, body: str) -> set[int]:
+    """The followed words (target ids) whose forms appear in a row in an article's
+    analysed title or body (forms separated by spaces, as the search index stores them)."""
+    forms = set(title.split()) | set(body.split())
+    if not forms:
+        return set()
+    texts = (f" {title} ", f" {body} ")
+    candidates = Target.objects.filter(kind=Target.Kind.WORD, first_form__in=forms)
+    return {
+        pk
+        for pk, word in candidates.values_list("pk", "forms")
+        if any(f" {word} " in text for text in texts)
+    }
+
+
+def _named_targets(articles: list[Article]) -> dict[int, set[int]]:
+    """For each article, the followed series, column and keyword targets that hold it."""
+    keywords = Article.keywords.through.objects.filter(article_id__in=[a.pk for a in articles])
+    keywords_of: dict[int, set[int]] = {}
+    for article_id, keyword_id in keywords.values_list("article_id", "keyword_id"):
+        keywords_of.setdefault(article_id, set()).add(keyword_id)
+    series = {a.series_id for a in articles if a.series_id}
+    columns = {a.column_id for a in articles if a.column_id}
+    all_keywords = set().union(*keywords_of.values()) if keywords_of else set()
+    found = Target.objects.filter(
+        Q(kind=Target.Kind.SERIES, series_id__in=series)
+        | Q(kind=Target.Kind.COLUMN, column_id__in=columns)
+        | Q(kind=Target.Kind.KEYWORD, keyword_id__in=all_keywords)
+    ).values_list("pk", "kind", "series_id", "column_id", "keyword_id")
+    by_ref = {(kind, s or c or k): pk for pk, kind, s, c, k in found}
+    return {
+        a.pk: {
+            by_ref[ref]
+            for ref in [
+                (Target.Kind.SERIES, a.series_id),
+                (Target.Kind.COLUMN, a.column_id),
+                *((Target.Kind.KEYWORD, k) for k in keywords_of.get(a.pk, ())),
+            ]
+            if ref in by_ref
+        }
+        for a in articles
+    }
+
+
+def wanted_entries(article_ids: list[int]) -> dict[int, tuple[int, set[int]]]:
+    """For each visible article among these: (its sort key, the targets that hold it)."""
+    articles = list(
+        Article.objects.published()
+        .filter(pk__in=article_ids)
+        .only("id", "published_at", "series_id", "column_id")
+    )
+    named = _named_targets(articles)
+    documents = SearchDocument.objects.filter(article_id__in=[a.pk for a in articles])
+    texts = {
+        article_id: (title, body)
+        for article_id, title, body in documents.values_list("article_id", "title", "body")
+    }
+    return {
+        a.pk: (
+            sort_key(a.published_at, a.pk),
+            named[a.pk] | matching_words(*texts.get(a.pk, ("", ""))),
+        )
+        for a in articles
+    }
+
+
+def sync(article_ids: list[int]) -> None:
+    """Bring the entries of these articles in step with what they are now (published,
+    corrected, unpublished): idempotent, so a retried task changes nothing."""
+    article_ids = list(article_ids)
+    if not article_ids:
+        return
+    wanted = wanted_entries(article_ids)
+    with transaction.atomic(using=router.db_for_write(Entry)):
+        existing = Entry.objects.filter(article_id__in=article_ids)
+        have = {
+            (t, a): key for t, a, key in existing.values_list("target_id", "article_id", "sort_key")
+        }
+        want = {(t, a): key for a, (key, targets) in wanted.items() for t in targets}
+        gone = [pair for pair in have if pair not in want]
+        new = [pair for pair, key in want.items() if have.get(pair) != key]
+        for target_id, article_id in gone + new:
+            Entry.objects.filter(target_id=target_id, article_id=article_id).delete()
+        Entry.objects.bulk_create(
+            Entry(target_id=t, article_id=a, sort_key=want[(t, a)]) for t, a in new
+        )
+        recount({t for t, _a in gone + new})
+
+
+def recount(target_ids) -> None:
+    """Store how many articles each of these targets holds (the follow list shows it)."""
+    if not target_ids:
+        return
+    counted = (
+        Entry.objects.filter(target=OuterRef("pk"))
+        .order_by()
+        .values("target")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    Target.objects.filter(pk__in=target_ids).update(article_count=Coalesce(Subquery(counted), 0))
+
+
+def fill_new_target(target: Target, now=None) -> None:
+    """The archive's articles of a target followed for the first time."""
+    visible = Article.objects.published()
+    if target.kind == Target.Kind.WORD:
+        since = (now or timezone.now()) - timedelta(days=BACKFILL_DAYS)
+        query = ParsedQuery(include=[tuple(target.forms.split())])
+        result = backend().search(query, "newest", BACKFILL_MAX, 0, sort_key(since, 0), MAX_KEY)
+        found = SearchDocument.objects.filter(sort_key__in=result.sort_keys)
+        visible = visible.filter(pk__in=found.values("article_id"))
+    elif target.kind == Target.Kind.KEYWORD:
+        visible = visible.filter(keywords=target.keyword_id)
+    else:
+        visible = visible.filter(**{f"{target.kind}_id": target.ref[1]})
+    rows = visible.order_by("-published_at", "-id").values_list("pk", "published_at")
+    with transaction.atomic(using=router.db_for_write(Entry)):
+        Entry.objects.bulk_create(
+            (
+                Entry(target=target, article_id=pk, sort_key=sort_key(published_at, pk))
+                for pk, published_at in rows[:BACKFILL_MAX]
+            ),
+            ignore_conflicts=True,
+        )
+        recount([target.pk])
+
+
+def page(target_ids: list[int], before: int | None, size: int) -> list[tuple[int, int]]:
+    """(sort_key, article_id) of the newest size articles held by any of these targets,
+    older than the sort key ``before``: one query, each target's range read from the top
+    (at most size rows each), merged. An article held by several targets is listed once."""
+    if not target_ids:
+        return []
+    table = Entry._meta.db_table
+    below = "" if before is None else " AND sort_key < %s"
+    part = (
+        f"SELECT * FROM (SELECT sort_key, article_id FROM {table} WHERE target_id = %s{below}"
+        f" ORDER BY sort_key DESC LIMIT %s) AS e{{n}}"
+    )
+    parts, params = [], []
+    for n, target_id in enumerate(target_ids):
+        parts.append(part.format(n=n))
+        params += [target_id, *([before] if before is not None else []), size]
+    sql = (
+        f"SELECT DISTINCT sort_key, article_id FROM ({' UNION ALL '.join(parts)}) AS merged"
+        " ORDER BY sort_key DESC LIMIT %s"
+    )
+    with connections[router.db_for_read(Entry)].cursor() as cursor:
+        cursor.execute(sql, [*params, size])
+        return [tuple(row) for row in cursor.fetchall()]

@@ -1,0 +1,204 @@
+"""My News, saved articles and figures, and the member actions behind the buttons.
+
+Each action is a plain form (POST, CSRF, then a redirect back: it works without JS) that
+the site's script also sends in the background: asked with ``Accept: application/json``
+it answers ``{"state": "on"|"off"}``, or ``{"title", "message"}`` with a 4xx status.
+A form names the state it wants ("on" or "off"), never "toggle", so sending it twice
+is harmless.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST, require_safe
+
+from shinbun.core.pagination import CURSOR_PARAMS, BadPage, Cursor
+from shinbun.members import gates
+from shinbun.members.entitlements import VISITOR, reader_for
+from shinbun.mynews import feed, services
+from shinbun.mynews.models import Target
+
+private = cache_control(private=True, no_cache=True)
+
+ON, OFF = "on", "off"
+
+
+def _reader(request):
+    return reader_for(request.user) if request.user.is_authenticated else VISITOR
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _back(request, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _state(request) -> str:
+    state = request.POST.get("state", "")
+    if state not in (ON, OFF):
+        raise services.ActionError(_("操作の指定が正しくありません。"))
+    return state
+
+
+def _done(request, state: str, message: str, fallback: str):
+    if _wants_json(request):
+        return JsonResponse({"state": state, "message": message})
+    messages.success(request, message)
+    return redirect(_back(request, fallback))
+
+
+def _failed(request, error: services.ActionError, fallback: str):
+    title = str(gates.ACTION_FAILED_TITLE)
+    if _wants_json(request):
+        return JsonResponse({"title": title, "message": error.message}, status=error.status)
+    context = {"title": title, "message": error.message, "back": _back(request, fallback)}
+    return render(request, "mynews/action_failed.html", context, status=error.status)
+
+
+def _member_action(request, act, fallback: str):
+    """Run act(reader) -> (state, message) for a member; refusals become the page or
+    JSON answer with the reader's message."""
+    try:
+        if not request.user.is_authenticated:
+            raise services.ActionError(gates.FOLLOW_REFUSED, status=403)
+        state, message = act(_reader(request))
+    except services.ActionError as error:
+        return _failed(request, error, fallback)
+    return _done(request, state, message, fallback)
+
+
+@require_POST
+def follow(request):
+    """Follow or stop following: kind (series/column/keyword/word) and target (a slug or
+    the word), or the id of one of the member's follows (``follow``) to stop it."""
+    user = request.user
+
+    def act(reader):
+        state = _state(request)
+        follow_id = request.POST.get("follow", "")
+        if state == OFF and follow_id.isascii() and follow_id.isdigit():
+            services.unfollow(user, follow_id=int(follow_id))
+            return OFF, _("フォローを解除しました。")
+        kind, text = request.POST.get("kind", ""), request.POST.get("target", "")
+        if state == ON:
+            done = services.follow(user, reader, kind, text)
+            return ON, _("「%(name)s」をフォローしました。") % {"name": done.label}
+        target = services.find_target(kind, text)
+        if target is not None:
+            services.unfollow(user, target=target)
+        return OFF, _("フォローを解除しました。")
+
+    return _member_action(request, act, reverse("mynews:index"))
+
+
+@require_POST
+def save_article(request, article_id: int):
+    user = request.user
+
+    def act(reader):
+        if _state(request) == ON:
+            services.save_article(user, reader, article_id)
+            return ON, _("記事を保存しました。")
+        services.unsave_article(user, article_id)
+        return OFF, _("記事の保存を取り消しました。")
+
+    return _member_action(request, act, reverse("mynews:saved_articles"))
+
+
+@require_POST
+def save_figure(request, figure_id: int):
+    user = request.user
+
+    def act(reader):
+        if _state(request) == ON:
+            raw = request.POST.get("article", "")
+            article_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+            services.save_figure(user, reader, figure_id, article_id)
+            return ON, _("図表を保存しました。")
+        services.unsave_figure(user, figure_id)
+        return OFF, _("図表の保存を取り消しました。")
+
+    return _member_action(request, act, reverse("mynews:saved_figures"))
+
+
+def _cursor(request) -> Cursor | None:
+    values = request.GET.getlist("before")
+    if len(values) > 1 or any(request.GET.getlist(p) for p in CURSOR_PARAMS if p != "before"):
+        raise BadPage(_("ページの指定(カーソル)が正しくありません。"))
+    return Cursor.parse(values[0]) if values else None
+
+
+def _closed(request, template: str, status: int = 403):
+    """The page of a member without a paid membership: what it is and the way in."""
+    return render(request, template, {"closed": True, "reader": _reader(request)}, status=status)
+
+
+@login_required
+@require_safe
+@private
+def index(request):
+    reader = _reader(request)
+    if not gates.may_use(reader, "follow"):
+        return _closed(request, "mynews/index.html")
+    raw = request.GET.get("follow", "")
+    follow_id = None
+    if raw:
+        if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
+            raise BadPage(feed.UNKNOWN_FOLLOW)
+        follow_id = int(raw)
+    try:
+        page = feed.my_news(request.user, follow_id, _cursor(request))
+    except services.ActionError as error:
+        raise BadPage(error.message) from None
+    if page.next is None and not page.items and request.GET.get("before"):
+        raise BadPage(_("この先に記事はありません。"))
+    context = {
+        "page": page,
+        "reader": reader,
+        "kinds": Target.Kind,
+        "max_follows": services.MAX_FOLLOWS,
+        "max_word_chars": services.MAX_WORD_CHARS,
+    }
+    return render(request, "mynews/index.html", context)
+
+
+@login_required
+@require_safe
+@private
+def saved_articles(request):
+    reader = _reader(request)
+    if not gates.may_use(reader, "save_article"):
+        return _closed(request, "mynews/saved_articles.html")
+    items, next_cursor = feed.saved_articles(request.user, _cursor(request))
+    return render(
+        request,
+        "mynews/saved_articles.html",
+        {"articles": items, "next": next_cursor, "reader": reader},
+    )
+
+
+@login_required
+@require_safe
+@private
+def saved_figures(request):
+    reader = _reader(request)
+    if not gates.may_use(reader, "save_figure"):
+        return _closed(request, "mynews/saved_figures.html")
+    rows, next_cursor = feed.saved_figures(request.user, _cursor(request))
+    return render(
+        request,
+        "mynews/saved_figures.html",
+        {"saved": rows, "next": next_cursor, "reader": reader},
+    )
