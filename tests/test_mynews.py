@@ -334,7 +334,8 @@ def test_the_article_page_shows_each_readers_own_follow_state(
     assert states(trialing_member) == ["off", "off", "off"]
     services.follow(paid_member, PAID, "keyword", keyword.slug)
     assert states(paid_member) == ["on", "on", "off"]
-    assert "この機能は準備中です" not in client_for(paid_member).get(article.get_absolute_url()).text
+    page = client_for(paid_member).get(article.get_absolute_url())
+    assert "この機能は準備中です" not in page.text
 
 
 # Bad input ---------------------------------------------------------------------------------
@@ -375,9 +376,9 @@ def test_the_201st_follow_is_refused(paid_member):
     targets = []
     for n in range(services.MAX_FOLLOWS):
         label, forms = services.clean_word(f"語{n}")
-        targets.append(
-            Target.objects.create(kind="word", forms=" ".join(forms), first_form=forms[0], label=label)
-        )
+        target = Target(kind="word", forms=" ".join(forms), first_form=forms[0], label=label)
+        target.save()
+        targets.append(target)
     Follow.objects.bulk_create(Follow(user=paid_member, target=t, label=t.label) for t in targets)
     with pytest.raises(services.ActionError, match="200件まで"):
         services.follow(paid_member, PAID, "word", "半導体")

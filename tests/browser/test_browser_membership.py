@@ -38,7 +38,7 @@ def test_sign_up_verify_trial_read_and_cancel(page, demo_article, live_server, a
 
     page.goto(base + paid.get_absolute_url())
     assert page.locator("aside.paywall").count() == 0
-    assert page.locator(".gate-follow button[disabled]").count() == 1
+    assert page.locator("section.follow-panel").count() == 1
 
     page.goto(f"{base}/accounts/")
     page.click("form[action$='/subscription/cancel/'] button")

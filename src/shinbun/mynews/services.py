@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shinbun.core.cache import CachedState, forget
+from shinbun.core.cache import CachedState, forget, read_through
 from shinbun.members import gates
 from shinbun.members.entitlements import Reader
 from shinbun.mynews import entries
@@ -257,3 +257,26 @@ def marks_for(user_id: int, article_id: int, cached) -> Marks:
     cached_saved_article (one round trip with the page's other states)."""
     followed, figures = cached.value(cached_marks(user_id))
     return Marks(followed, figures, cached.value(cached_saved_article(user_id, article_id)))
+
+
+def marks_of(user) -> Marks | None:
+    """A paid member's follow states for pages that list one followable thing (series,
+    column, keyword pages); None for anyone else."""
+    if not user.is_authenticated:
+        return None
+    followed, figures = read_through(cached_marks(user.pk))[0]
+    return Marks(followed, figures)
+
+
+def word_marks(user, text: str) -> tuple[str, Marks] | None:
+    """(the word as it would be followed, its state as Marks under ("word", 0)) for a
+    search's words, or None when they are not one followable word."""
+    text = (text or "").strip().strip('"“”「」『』')
+    if not text or text.startswith("-") or len(text.split()) != 1:
+        return None
+    try:
+        fields, label, _forms = resolve(Target.Kind.WORD, text)
+    except ActionError:
+        return None
+    followed = Follow.objects.filter(user=user, target__kind="word", target__forms=fields["forms"])
+    return label, Marks(frozenset({("word", 0)}) if followed.exists() else frozenset())

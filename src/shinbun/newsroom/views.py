@@ -49,6 +49,8 @@ def home(request):
 def _listing(request, kind: str, obj, queryset):
     page = keyset_page_for(request, queryset, settings.PAGE_SIZE)
     context = {"kind": kind, "object": obj, "articles": page.items, "page": page}
+    if kind != "section":  # series, columns and keywords can be followed
+        context["marks"] = mynews.marks_of(request.user)
     return render(request, "newsroom/listing.html", context)
 
 

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 
 from shinbun.core import pagination
 from shinbun.members import entitlements
+from shinbun.mynews import services as mynews
 from shinbun.newsroom.models import Section
 from shinbun.search import services
 
@@ -64,6 +65,9 @@ def search_page(request):
     )
     params = request.GET.copy()
     params.pop("page", None)
+    follow = None  # 「この言葉をフォロー」: (the word, a paid member's state of it)
+    if raw.strip() and request.user.is_authenticated:
+        follow = mynews.word_marks(request.user, raw)
     response = render(
         request,
         "search/search.html",
@@ -77,6 +81,7 @@ def search_page(request):
             "base_query": params.urlencode(),
             "sections": Section.objects.all(),
             "filters": request.GET,
+            "follow": follow,
         },
     )
     response["Cache-Control"] = "private, max-age=0"

@@ -25,14 +25,15 @@
       headers: { "Accept": "application/json" }
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
-        if (!response.ok) { throw body; }
+        if (!response.ok) { throw { answer: body }; }
         form.setAttribute("data-state", body.state);
         if (status) { status.textContent = body.message || ""; }
         var other = form.querySelector(body.state === "on" ? "button.when-on" : "button.when-off");
         if (other && document.activeElement === button) { other.focus(); }
       });
-    }).catch(function (body) {
-      body = body || {};
+    }).catch(function (failure) {
+      // The server's own words when it answered; the SPEC's words for anything else.
+      var body = (failure && failure.answer) || {};
       if (status) {
         status.textContent = (body.title || texts.errorTitle) + ": " + (body.message || texts.actionFailed);
         status.setAttribute("role", "alert");
