@@ -1,5 +1,5 @@
 from shinbun.core.queue import enqueue
-from shinbun.search import indexing, recommend, tasks
+from shinbun.search import indexing, tasks
 from shinbun.search.signals import documents_indexed
 
 
@@ -7,11 +7,7 @@ def on_article_changed(sender, article_id: int, **kwargs) -> None:
     indexed = indexing.index_article(article_id)
     documents_indexed.send(sender=None, article_ids=[article_id])
     if indexed:
-        picked = recommend.store_recommendations(article_id)
-        # The articles this one relates to may now relate back to it.
-        for other in picked:
-            # If the queue is down, left to the periodic refreshes (search.tasks).
-            enqueue(tasks.refresh_recommendations, other, run_if_down=False)
+        enqueue(tasks.recommend_changed, article_id, run_if_down=True)
 
 
 def on_articles_changed(sender, article_ids: list[int], **kwargs) -> None:

@@ -4,6 +4,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from shinbun.core.queue import enqueue
 from shinbun.search import recommend
 
 # Recomputing many lists (an import, a new topic model: ~55 ms an article, 15 hours of
@@ -11,11 +12,24 @@ from shinbun.search import recommend
 # publishing and corrections never wait behind it and several workers share it.
 BATCH = 200
 BACKGROUND = -10
+# The lists of a published or changed article, and of the articles it now relates to,
+# come after the publish flows themselves (index, My News: priority 0), so a burst of
+# publishing keeps those current while the lists follow a moment later.
+AFTER_FLOW = -1
 
 
-@db_task(retries=2, retry_delay=30)
+@db_task(retries=2, retry_delay=30, priority=AFTER_FLOW)
 def refresh_recommendations(article_id: int) -> None:
     recommend.store_recommendations(article_id)
+
+
+@db_task(retries=2, retry_delay=30, priority=AFTER_FLOW)
+def recommend_changed(article_id: int) -> None:
+    picked = recommend.store_recommendations(article_id)
+    # The articles this one relates to may now relate back to it. If the queue is down,
+    # left to the periodic refreshes below.
+    for other in picked:
+        enqueue(refresh_recommendations, other, run_if_down=False)
 
 
 @db_task(retries=2, retry_delay=30, priority=BACKGROUND)
