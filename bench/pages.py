@@ -17,7 +17,9 @@ requests/s and p50/p99 latency. Results go to bench/results/ (gitignored).
 meter is running (member-free: this month's meter is reset, so the article is counted
 once and then re-read). The two members (bench-paid@example.jp, bench-free@example.jp)
 are made in the bench database with the demo plans; their session cookies (and a CSRF
-cookie, as a browser would send) go to wrk with -H "Cookie: ...".
+cookie, as a browser would send) go to wrk with -H "Cookie: ...". If the database holds
+the member of bench/mynews.py --setup (100 follows), its My News page is measured too
+(member-mynews: /mynews/).
 """
 
 import argparse
@@ -188,6 +190,16 @@ for kind in ("paid", "free"):
         f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "
         f"{settings.CSRF_COOKIE_NAME}={get_random_string(32, CSRF_ALLOWED_CHARS)}"
     )
+# The member of bench/mynews.py --setup (100 follows), if the database has one.
+mynews_member = User.objects.filter(email="bench-mynews@example.jp").first()
+if mynews_member is not None:
+    client = Client()
+    client.force_login(mynews_member)
+    client.get("/mynews/")  # the first visit is recorded once, not under load
+    cookies["mynews"] = (
+        f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "
+        f"{settings.CSRF_COOKIE_NAME}={get_random_string(32, CSRF_ALLOWED_CHARS)}"
+    )
 paid = Article.objects.published().filter(access="paid").order_by("-published_at", "-id")
 print(json.dumps({"article": paid.values_list("id", flat=True)[0], "cookies": cookies}))
 """
@@ -199,6 +211,9 @@ def member_targets(env: dict) -> tuple[dict, dict]:
     path = f"/articles/{facts['article']}/"
     paths = {"member-anon": path, "member-paid": path, "member-free": path}
     cookies = {"member-paid": facts["cookies"]["paid"], "member-free": facts["cookies"]["free"]}
+    if "mynews" in facts["cookies"]:  # bench/mynews.py --setup made its member
+        paths["member-mynews"] = "/mynews/"
+        cookies["member-mynews"] = facts["cookies"]["mynews"]
     return paths, cookies
 
 

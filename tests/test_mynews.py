@@ -145,7 +145,9 @@ def test_matching_words_against_many_followed_words(db):
     words = ["生成AI", "日本銀行", "半導体", "サンクトペテルブルク", "国学院"]
     for word in words:
         label, forms = services.clean_word(word)
-        Target.objects.create(kind="word", forms=" ".join(forms), first_form=forms[0], label=label)
+        Target.objects.create(
+            kind="word", forms=" ".join(forms), label=label, **entries.anchors(forms)
+        )
     title, body = (" ".join(terms(text)) for text in ("日本銀行が発表", "生成ＡＩと半導体の話"))
     found = entries.matching_words(title, body)
     labels = set(Target.objects.filter(pk__in=found).values_list("label", flat=True))
@@ -376,7 +378,7 @@ def test_the_201st_follow_is_refused(paid_member):
     targets = []
     for n in range(services.MAX_FOLLOWS):
         label, forms = services.clean_word(f"語{n}")
-        target = Target(kind="word", forms=" ".join(forms), first_form=forms[0], label=label)
+        target = Target(kind="word", forms=" ".join(forms), label=label, **entries.anchors(forms))
         target.save()
         targets.append(target)
     Follow.objects.bulk_create(Follow(user=paid_member, target=t, label=t.label) for t in targets)

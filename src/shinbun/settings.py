@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "shinbun.members",
     "shinbun.newsroom",
     "shinbun.search",
+    "shinbun.think",
     "shinbun.mynews",
 ]
 

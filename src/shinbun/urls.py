@@ -48,6 +48,7 @@ urlpatterns += i18n_patterns(
     path("join/", members_views.join, name="join"),
     path("join/subscribe/", members_views.subscribe, name="subscribe"),
     path("search/", search_views.search_page, name="search"),
+    path("experts/", include("shinbun.think.urls")),
     path("", include("shinbun.mynews.urls")),
     path("", include("shinbun.newsroom.urls")),
     prefix_default_language=False,

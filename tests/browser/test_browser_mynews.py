@@ -34,6 +34,7 @@ def test_buttons_work_without_a_reload(page, demo_article, live_server, artifact
     from shinbun.mynews.models import Follow, SavedArticle, SavedFigure
 
     article, url = followable_article(demo_article)
+    saved_figures, follows = SavedFigure.objects.count(), Follow.objects.count()
     log_in(page, live_server.url)
     page.goto(url)
     reloads = []
@@ -47,11 +48,17 @@ def test_buttons_work_without_a_reload(page, demo_article, live_server, artifact
     expect(save.locator("button.when-on")).to_be_visible()
     expect(save.locator("button.when-off")).to_be_hidden()
 
-    figure = page.locator("form.save-figure").first
+    action = page.locator("form.save-figure[data-state=off]").first.get_attribute("action")
+    figure = page.locator(f"form.save-figure[action='{action}']")
     figure.locator("button.when-off").click()
     expect(figure).to_have_attribute("data-state", "on")
 
-    follow = page.locator(".follow-panel form.member-action").first
+    # The demo member follows some of these already: one that is not followed yet.
+    off = page.locator(".follow-panel form.member-action[data-state=off]").first
+    target = off.locator("input[name=target]").get_attribute("value")
+    follow = page.locator(".follow-panel form.member-action").filter(
+        has=page.locator(f"input[name=target][value='{target}']")
+    )
     follow.locator("button.when-off").click()
     expect(follow).to_have_attribute("data-state", "on")
     expect(follow.locator(".action-status")).to_contain_text("をフォローしました。")
@@ -63,8 +70,9 @@ def test_buttons_work_without_a_reload(page, demo_article, live_server, artifact
     expect(page.locator("form.save-article")).to_have_attribute("data-state", "on")
     page.locator("form.save-article button.when-on").click()
     expect(page.locator("form.save-article")).to_have_attribute("data-state", "off")
-    assert SavedArticle.objects.count() == 0
-    assert SavedFigure.objects.count() == 1 and Follow.objects.count() == 1
+    assert not SavedArticle.objects.filter(article=article).exists()
+    assert SavedFigure.objects.count() == saved_figures + 1
+    assert Follow.objects.count() == follows + 1
 
 
 def test_a_failure_says_so_and_changes_nothing(page, demo_article, live_server):
@@ -80,18 +88,19 @@ def test_a_failure_says_so_and_changes_nothing(page, demo_article, live_server):
         "エラー: 操作を実行できませんでした。時間を空けて再度お試しください。"
     )
     expect(save).to_have_attribute("data-state", "off")
-    assert SavedArticle.objects.count() == 0
+    assert not SavedArticle.objects.filter(article=_article).exists()
     # Trying again once the network is back works.
     page.unroute(re.compile(r".*/saved/articles/\d+/$"))
     save.locator("button.when-off").click()
     expect(save).to_have_attribute("data-state", "on")
-    assert SavedArticle.objects.count() == 1
+    assert SavedArticle.objects.filter(article=_article).exists()
 
 
 def test_buttons_without_javascript(browser, demo_article, live_server):
     from shinbun.mynews.models import Follow, SavedArticle
 
     article, url = followable_article(demo_article)
+    follows = Follow.objects.count()
     context = browser.new_context(java_script_enabled=False, locale="ja-JP")
     try:
         page = context.new_page()
@@ -102,10 +111,11 @@ def test_buttons_without_javascript(browser, demo_article, live_server):
         expect(page.locator(".messages")).to_contain_text("記事を保存しました。")
         expect(page.locator("form.save-article")).to_have_attribute("data-state", "on")
         expect(page.locator("form.save-article button.when-off")).to_be_hidden()
-        page.locator(".follow-panel form.member-action button.when-off").first.click()
+        page.locator(".follow-panel form[data-state=off] button.when-off").first.click()
         page.wait_for_load_state()
         expect(page.locator(".messages")).to_contain_text("をフォローしました。")
-        assert SavedArticle.objects.count() == 1 and Follow.objects.count() == 1
+        assert SavedArticle.objects.filter(article=article).exists()
+        assert Follow.objects.count() == follows + 1
     finally:
         context.close()
 

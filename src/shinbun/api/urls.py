@@ -28,6 +28,7 @@ from shinbun.newsroom.models import Article, Section
 from shinbun.search import services as search_services
 from shinbun.search.recommend import recommendations_for
 from shinbun.search.views import archive_date
+from shinbun.think.api import router as think_router
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -61,6 +62,7 @@ def unauthorized(request, exc):
 
 
 api.add_router("/", members_router)
+api.add_router("/", think_router)
 api.add_router("/", mynews_router)
 
 

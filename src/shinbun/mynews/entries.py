@@ -16,10 +16,11 @@ the (target, sort_key) index below the cursor, merged newest first. Its cost dep
 the number of follows and the page size, not on the size of the archive.
 """
 
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 from django.db import connections, router, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -30,23 +31,44 @@ from shinbun.search.engine import MAX_KEY
 from shinbun.search.indexing import sort_key
 from shinbun.search.models import SearchDocument
 from shinbun.search.query import ParsedQuery
+from shinbun.search.termstats import document_frequencies
 
 BACKFILL_MAX = 1000
 BACKFILL_DAYS = 30
 
 
+def anchors(forms: list[str], frequency: dict[str, int] | None = None) -> dict[str, str]:
+    """The two rarest of a word's forms in the archive (the longer first where the archive
+    does not tell): an article holds the word only if it holds both, and few articles
+    hold two rare forms, so percolation reads few words that then do not match.
+    ``frequency``: the forms' document frequencies, if already read."""
+    if not forms:
+        return {"anchor": "", "second_anchor": ""}
+    if frequency is None:
+        frequency, _total = document_frequencies(forms)
+    rarest = sorted(set(forms), key=lambda form: (frequency.get(form, 0), -len(form), form))
+    return {
+        "anchor": rarest[0][:100],
+        "second_anchor": rarest[1][:100] if len(rarest) > 1 else "",
+    }
+
+
 def matching_words(title: str, body: str) -> set[int]:
     """The followed words (target ids) whose forms appear in a row in an article's
-    analysed title or body (forms separated by spaces, as the search index stores them)."""
+    analysed title or body (forms separated by spaces, as the search index stores them).
+    One indexed query finds the words both of whose anchors the article holds; a word of
+    several forms is then looked for as a phrase."""
     forms = set(title.split()) | set(body.split())
     if not forms:
         return set()
+    candidates = Target.objects.filter(kind=Target.Kind.WORD, anchor__in=forms).filter(
+        Q(second_anchor="") | Q(second_anchor__in=forms)
+    )
     texts = (f" {title} ", f" {body} ")
-    candidates = Target.objects.filter(kind=Target.Kind.WORD, first_form__in=forms)
     return {
         pk
         for pk, word in candidates.values_list("pk", "forms")
-        if any(f" {word} " in text for text in texts)
+        if " " not in word or any(f" {word} " in text for text in texts)
     }
 
 
@@ -109,23 +131,40 @@ def sync(article_ids: list[int]) -> None:
         return
     wanted = wanted_entries(article_ids)
     with transaction.atomic(using=router.db_for_write(Entry)):
+        # Syncs of the same articles wait for each other (a row lock on PostgreSQL;
+        # SQLite's writers take turns), so the difference below is exact.
+        list(Article.objects.select_for_update().filter(pk__in=article_ids).values_list("pk"))
         existing = Entry.objects.filter(article_id__in=article_ids)
         have = {
-            (t, a): key for t, a, key in existing.values_list("target_id", "article_id", "sort_key")
+            (t, a): k for t, a, k in existing.values_list("target_id", "article_id", "sort_key")
         }
         want = {(t, a): key for a, (key, targets) in wanted.items() for t in targets}
         gone = [pair for pair in have if pair not in want]
-        new = [pair for pair, key in want.items() if have.get(pair) != key]
-        for target_id, article_id in gone + new:
-            Entry.objects.filter(target_id=target_id, article_id=article_id).delete()
+        moved = [pair for pair in have if pair in want and want[pair] != have[pair]]
+        new = [pair for pair in want if pair not in have]
+        stale: dict[int, list[int]] = defaultdict(list)
+        for target_id, article_id in gone + moved:
+            stale[article_id].append(target_id)
+        for article_id, target_ids in stale.items():
+            Entry.objects.filter(article_id=article_id, target_id__in=target_ids).delete()
         Entry.objects.bulk_create(
-            Entry(target_id=t, article_id=a, sort_key=want[(t, a)]) for t, a in new
+            Entry(target_id=t, article_id=a, sort_key=want[(t, a)]) for t, a in new + moved
         )
-        recount({t for t, _a in gone + new})
+        change = Counter(t for t, _a in new)
+        change.subtract(t for t, _a in gone)
+        by_change: dict[int, list[int]] = defaultdict(list)
+        for target_id, delta in change.items():
+            if delta:
+                by_change[delta].append(target_id)
+        for delta, target_ids in by_change.items():
+            Target.objects.filter(pk__in=target_ids).update(
+                article_count=F("article_count") + delta
+            )
 
 
 def recount(target_ids) -> None:
-    """Store how many articles each of these targets holds (the follow list shows it)."""
+    """Count again how many articles each of these targets holds (the follow list shows
+    it): after a deletion, when a target is filled, and in the daily upkeep."""
     if not target_ids:
         return
     counted = (

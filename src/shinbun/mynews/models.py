@@ -24,10 +24,12 @@ class Target(models.Model):
     series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.CASCADE)
     column = models.ForeignKey(Column, null=True, blank=True, on_delete=models.CASCADE)
     keyword = models.ForeignKey(Keyword, null=True, blank=True, on_delete=models.CASCADE)
-    # A word's normalised forms separated by spaces, and the first of them: percolation
-    # looks words up by the forms an article contains.
+    # A word's normalised forms separated by spaces, and its two rarest forms (by the
+    # archive's document frequencies when followed; "" for a one-form word's second):
+    # percolation looks up the words whose two anchors are both among an article's forms.
     forms = models.CharField(_("正規化形"), max_length=400, blank=True)
-    first_form = models.CharField(max_length=100, blank=True)
+    anchor = models.CharField(max_length=100, blank=True)
+    second_anchor = models.CharField(max_length=100, blank=True)
     label = models.CharField(_("表示名"), max_length=100)
     article_count = models.PositiveIntegerField(_("記事数"), default=0)
     created = models.DateTimeField(default=timezone.now)
@@ -49,7 +51,7 @@ class Target(models.Model):
         ]
         indexes = [
             # Percolation: the followed words that begin with one of an article's forms.
-            models.Index(fields=["first_form"], name="target_word_first", condition=Q(kind="word")),
+            models.Index(fields=["anchor"], name="target_word_anchor", condition=Q(kind="word")),
         ]
 
     def __str__(self) -> str:

@@ -89,9 +89,7 @@ def _target(fields: dict, label: str, forms: list[str] | None) -> Target:
         return target
     try:
         with transaction.atomic():
-            target = Target.objects.create(
-                **fields, label=label, first_form=forms[0][:100] if forms else ""
-            )
+            target = Target.objects.create(**fields, label=label, **entries.anchors(forms or []))
     except IntegrityError:  # another request created it a moment ago
         return Target.objects.get(**fields)
     entries.fill_new_target(target)

@@ -6,12 +6,17 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from shinbun.mynews import entries
 from shinbun.mynews.models import Target
 
 
 @db_periodic_task(crontab(minute="23", hour="4"))
-def prune_unfollowed_targets() -> None:
+def daily_upkeep() -> None:
     """Targets nobody follows any more (for a day) leave percolation and take their
-    entries with them; following again fills them anew."""
+    entries with them (following again fills them anew); the others' article counts are
+    counted again, in case a failed task left one off."""
     day_ago = timezone.now() - timedelta(days=1)
     Target.objects.filter(follows__isnull=True, created__lt=day_ago).delete()
+    ids = list(Target.objects.values_list("pk", flat=True))
+    for start in range(0, len(ids), 1000):
+        entries.recount(ids[start : start + 1000])

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from shinbun.core import variantcache
@@ -19,6 +20,7 @@ from shinbun.newsroom.context_processors import site
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
 from shinbun.newsroom.sharing import mailto_link, share_links
 from shinbun.search.recommend import recommendations_for
+from shinbun.think import services as think
 
 HOME_SECTION_ITEMS = 5
 
@@ -50,7 +52,8 @@ def _listing(request, kind: str, obj, queryset):
     page = keyset_page_for(request, queryset, settings.PAGE_SIZE)
     context = {"kind": kind, "object": obj, "articles": page.items, "page": page}
     if kind != "section":  # series, columns and keywords can be followed
-        context["marks"] = mynews.marks_of(request.user)
+        # Read only if the page shows a paid member's button (reader: context processor).
+        context["marks"] = SimpleLazyObject(lambda: mynews.marks_of(request.user))
     return render(request, "newsroom/listing.html", context)
 
 
@@ -145,6 +148,8 @@ def article_context(request, article: Article, reader=None, decision=None) -> di
 
 def article_page_context(request, obj: Article, reader=None, decision=None) -> dict:
     context = article_context(request, obj, reader, decision)
+    context["think"] = think.think_for(context["reader"], obj.pk)
+    context["think_can_post"] = think.may_post(request.user)
     context["related"] = list(obj.related.published().for_listing().order_by("-published_at")[:5])
     context["recommendations"] = recommendations_for(obj)
     context["json_ld"] = news_article_json_ld(request, obj, context)
@@ -227,6 +232,8 @@ def member_article(request, article_id: int):
         # A paid member's button states (followed, saved); see the meter above.
         mynews.cached_marks(user.pk),
         mynews.cached_saved_article(user.pk, article_id),
+        think.cached_article_think(article_id),
+        *([think.cached_may_post(user.pk)] if user.is_expert else []),
     )
     state = cached.value(article_state)
     if state is None:
@@ -249,6 +256,8 @@ def member_article(request, article_id: int):
         decision.reason,
         None if meter is None else (meter.limit, meter.remaining),
         campaign_cta(cached=cached.value(campaign_state)),
+        cached.value(think.cached_article_think(article_id)).stamp,  # Think! posts changed
+        think.may_post(user, cached),  # an expert gets the form to post
     )
 
     def render_page() -> bytes:

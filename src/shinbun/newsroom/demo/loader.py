@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from shinbun.core.timefmt import JST
 from shinbun.members.demo import load_plans, make_paid
+from shinbun.mynews.demo import load_mynews
 from shinbun.newsroom import publishing
 from shinbun.newsroom.models import (
     Article,
@@ -25,6 +26,7 @@ from shinbun.newsroom.models import (
     Series,
 )
 from shinbun.newsroom.signals import articles_changed
+from shinbun.think.demo import load_think
 
 CONTENT = Path(__file__).with_name("content.json")
 DEMO_PASSWORD = "shinbun-demo"
@@ -163,4 +165,6 @@ def load_accounts() -> int:
             user.groups.add(group)
         if email == PAID_ACCOUNT:
             make_paid(user, plans["monthly"])
+    created += load_think(DEMO_PASSWORD)
+    created += load_mynews(PAID_ACCOUNT)
     return created
