@@ -10,9 +10,10 @@ the member actions, on a bench database (bench/generate.py --index).
 300 series and 300 columns, each article in one of them with a chance of 30 % each;
 100,000 members following 10 things each (1,000,000 follow rows) among those and
 --words distinct followed words (content words and pairs of consecutive words taken
-from the stored analysis of the archive); and the bench member (bench-mynews@example.jp,
-a paid member) following 100: 30 series, 30 columns, the 30 editor keywords and 10
-words. Every target is filled the way a first follow fills it (fill_new_target).
+from the stored analysis of the archive, see followed_words); and the bench member
+(bench-mynews@example.jp, a paid member) following 100: 30 series, 30 columns, the 30
+editor keywords and 10 words. Every target is filled the way a first follow fills it
+(fill_new_target).
 
 Parts (``--only`` picks some):
 
@@ -78,8 +79,10 @@ def bench_member():
 
 
 def followed_words(count: int, rng: random.Random) -> list[list[str]]:
-    """Distinct words to follow: content words and pairs of consecutive words of the
-    stored analysis (what members would type), the most frequent first."""
+    """Distinct words to follow, as members type them: content words and pairs of
+    consecutive words of the stored analysis of the newest 20,000 articles, drawn at
+    random among those in at least 3 and at most 5 % of them (a name, a place, a topic:
+    not the words every article has, which nobody follows to narrow the news down)."""
     from collections import Counter
 
     from shinbun.search.models import SearchDocument
@@ -87,16 +90,22 @@ def followed_words(count: int, rng: random.Random) -> list[list[str]]:
     singles: Counter = Counter()
     pairs: Counter = Counter()
     documents = SearchDocument.objects.order_by("-sort_key").values_list("terms", "body")
+    read = 0
     for terms, body in documents[:20_000].iterator(chunk_size=1000):
+        read += 1
         singles.update(word for word in terms if len(word) > 1)
         forms = body.split()
         pairs.update(
-            (a, b) for a, b in zip(forms, forms[1:], strict=False) if a in terms and b in terms
+            {(a, b) for a, b in zip(forms, forms[1:], strict=False) if a in terms and b in terms}
         )
-    words = [[w] for w, _n in singles.most_common(count // 2)]
-    words += [list(p) for p, _n in pairs.most_common(count - len(words))]
+    ceiling = max(3, read // 20)
+    single_pool = sorted(w for w, n in singles.items() if 3 <= n <= ceiling)
+    pair_pool = sorted(p for p, n in pairs.items() if 3 <= n <= ceiling)
+    words = [[w] for w in rng.sample(single_pool, min(count // 2, len(single_pool)))]
+    picked = rng.sample(pair_pool, min(count - len(words), len(pair_pool)))
+    words += [list(p) for p in picked]
     rng.shuffle(words)
-    return words[:count]
+    return words
 
 
 def setup(args) -> dict:
@@ -287,10 +296,12 @@ def part_actions(args) -> dict:
 def part_burst(args) -> dict:
     from django.db import transaction
     from django.utils import timezone
+    from huey.contrib.djhuey import HUEY
 
     from shinbun.mynews.models import Entry, Follow, Target
     from shinbun.newsroom import publishing
     from shinbun.newsroom.models import Article, Section, Series
+    from shinbun.search.models import SearchDocument
 
     member = bench_member()
     series = Series.objects.get_or_create(slug="mn-burst", defaults={"name": "速報連載"})[0]
@@ -317,12 +328,11 @@ def part_burst(args) -> dict:
     for draft in drafts:
         draft.save()
     ids = [a.pk for a in drafts]
+    HUEY.flush()  # tasks a run before left in the bench database's queue
     env = {**os.environ}
+    log = open(RESULTS / "mynews-burst-worker.log", "w")  # noqa: SIM115 (closed below)
     worker = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "shinbun"), "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [str(ROOT / ".venv" / "bin" / "shinbun"), "worker"], env=env, stdout=log, stderr=log
     )
     try:
         time.sleep(3)  # the consumer starts
@@ -332,16 +342,22 @@ def part_burst(args) -> dict:
                 publishing.publish(article, at=timezone.now() - timedelta(seconds=1))
         published = time.perf_counter()
         deadline = published + args.burst_timeout
-        in_mynews = None
+        in_mynews, progress, shown = None, [], published
         while time.perf_counter() < deadline:
             done = Entry.objects.filter(target=target, article_id__in=ids).count()
             if done == len(ids) and in_mynews is None:
                 in_mynews = time.perf_counter()
                 break
+            if time.perf_counter() - shown >= 5:
+                shown = time.perf_counter()
+                indexed = SearchDocument.objects.filter(article_id__in=ids).count()
+                progress.append((round(shown - published, 1), indexed, done))
+                print(f"  +{shown - published:5.1f}s indexed {indexed:5d}  in My News {done:5d}")
             time.sleep(0.05)
     finally:
         worker.terminate()
         worker.wait(timeout=60)
+        log.close()
     Article.objects.filter(pk__in=ids).delete()
     return {
         "articles": len(ids),
@@ -350,6 +366,7 @@ def part_burst(args) -> dict:
         "my_news_current_after_last_publish_s": None
         if in_mynews is None
         else round(in_mynews - published, 2),
+        "progress_s_indexed_in_mynews": progress,
     }
 
 

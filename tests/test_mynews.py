@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from shinbun.members.entitlements import Reader, ReaderKind
 from shinbun.mynews import entries, feed, services
-from shinbun.mynews.models import Entry, Follow, Target
+from shinbun.mynews.models import Entry, Follow, PendingSync, Target
 from shinbun.newsroom import publishing
 from shinbun.newsroom.models import Article
 from shinbun.search.analysis import terms
+from shinbun.search.indexing import index_articles
 
 PAID = Reader(ReaderKind.PAID, 1)
 FOLLOW_REFUSED = "権限不足のため、フォローできません"
@@ -403,3 +404,29 @@ def test_json_answer_is_japanese_text(paid_member, client_for):
         {"kind": "word", "target": "半導体", "state": "on"},
     )
     assert json.loads(response.content)["message"] == "「半導体」をフォローしました。"
+
+
+def test_an_article_changed_during_a_sync_is_synced_again(paid_member, make, monkeypatch):
+    """A change noted while a batch is being worked out (a correction a moment after the
+    publish) waits for the next round, so it is never lost."""
+    services.follow(paid_member, PAID, "word", "半導体")
+    article = make.article(body_source="半導体の記事。")
+    index_articles([article])
+    entries.queue_sync([article.pk])
+    worked_out = entries.wanted_entries
+
+    rounds = []
+
+    def changed_meanwhile(article_ids):
+        wanted = worked_out(article_ids)
+        rounds.append(PendingSync.objects.filter(article_id=article.pk).exists())
+        if len(rounds) == 1:  # changed once, while the first round works
+            entries.queue_sync([article.pk])
+        return wanted
+
+    monkeypatch.setattr(entries, "wanted_entries", changed_meanwhile)
+    # The first round leaves it waiting; the second takes it again, and then none wait.
+    assert entries.sync_pending() == 2
+    assert rounds == [True, True]
+    assert not PendingSync.objects.exists()
+    assert my_news_ids(paid_member) == [article.pk]

@@ -227,9 +227,13 @@ HUEY = {
     "immediate": TESTING or env_bool("SHINBUN_HUEY_IMMEDIATE", False),
     "consumer": {
         "workers": env_int("SHINBUN_WORKER_THREADS", 2, minimum=1),
-        "worker_type": "thread",
+        # "process" runs the workers on as many cores (analysis and percolation are
+        # CPU work); "thread" shares one core's worth among them, with less memory.
+        "worker_type": env_str("SHINBUN_WORKER_TYPE", "thread"),
     },
 }
+if HUEY["consumer"]["worker_type"] not in ("thread", "process"):
+    raise ConfigError("SHINBUN_WORKER_TYPE must be thread or process")
 if REDIS_URL:
     # Priorities (search.tasks.BACKGROUND): SqliteHuey has them, RedisHuey does not.
     HUEY.update(huey_class="huey.PriorityRedisHuey", url=REDIS_URL)

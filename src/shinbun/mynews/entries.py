@@ -4,8 +4,10 @@ Entries are kept in step with publishing: once the search index has analysed an 
 (search.signals.documents_indexed), :func:`sync` works out which followed targets hold
 it: its series, column and keywords, and every followed word whose analysed forms appear
 in a row in its analysed title or body (percolation: the article against the distinct
-followed words, found by their first form through an index, never member by member).
-A correction changes the entries, an unpublished or deleted article loses them.
+followed words, found by their two rarest forms through an index, never member by
+member). A correction changes the entries, an unpublished or deleted article loses them.
+Articles are synced in batches (:func:`sync_pending`): a burst of publishing costs one
+transaction and one query a group, not one of each per article.
 
 A target followed for the first time is filled from the archive (:func:`fill_new_target`):
 a series, column or keyword with its newest BACKFILL_MAX articles, a word with the
@@ -16,6 +18,7 @@ the (target, sort_key) index below the cursor, merged newest first. Its cost dep
 the number of follows and the page size, not on the size of the archive.
 """
 
+import uuid
 from collections import Counter, defaultdict
 from datetime import timedelta
 
@@ -24,7 +27,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from shinbun.mynews.models import Entry, Target
+from shinbun.mynews.models import Entry, PendingSync, Target
 from shinbun.newsroom.models import Article
 from shinbun.search.backends import backend
 from shinbun.search.engine import MAX_KEY
@@ -35,6 +38,10 @@ from shinbun.search.termstats import document_frequencies
 
 BACKFILL_MAX = 1000
 BACKFILL_DAYS = 30
+MATCH_GROUP = 100  # articles matched together: their words are read once
+ANCHORS_PER_QUERY = 5000  # forms a query names (SQLite takes up to 32,766 parameters)
+SYNC_BATCH = 100  # articles synced in one transaction (how long a write waits for it)
+CLAIM_EXPIRES = timedelta(minutes=5)
 
 
 def anchors(forms: list[str], frequency: dict[str, int] | None = None) -> dict[str, str]:
@@ -55,21 +62,56 @@ def anchors(forms: list[str], frequency: dict[str, int] | None = None) -> dict[s
 
 def matching_words(title: str, body: str) -> set[int]:
     """The followed words (target ids) whose forms appear in a row in an article's
-    analysed title or body (forms separated by spaces, as the search index stores them).
-    One indexed query finds the words both of whose anchors the article holds; a word of
-    several forms is then looked for as a phrase."""
-    forms = set(title.split()) | set(body.split())
-    if not forms:
-        return set()
-    candidates = Target.objects.filter(kind=Target.Kind.WORD, anchor__in=forms).filter(
-        Q(second_anchor="") | Q(second_anchor__in=forms)
-    )
-    texts = (f" {title} ", f" {body} ")
-    return {
-        pk
-        for pk, word in candidates.values_list("pk", "forms")
-        if " " not in word or any(f" {word} " in text for text in texts)
-    }
+    analysed title or body (forms separated by spaces, as the search index stores them)."""
+    return matching_words_many({0: (title, body)})[0]
+
+
+def matching_words_many(texts: dict[int, tuple[str, str]]) -> dict[int, set[int]]:
+    """matching_words for many articles (id -> (title, body)), MATCH_GROUP at a time: one
+    indexed query a group finds the words both of whose anchors appear in the group's
+    articles; each article then keeps those whose anchors it holds itself, and for a
+    word of several forms, those it holds as a phrase."""
+    found: dict[int, set[int]] = {}
+    items = list(texts.items())
+    for start in range(0, len(items), MATCH_GROUP):
+        found.update(_match_group(dict(items[start : start + MATCH_GROUP])))
+    return found
+
+
+def _match_group(texts: dict[int, tuple[str, str]]) -> dict[int, set[int]]:
+    read = {pk: [title.split(), body.split()] for pk, (title, body) in texts.items()}
+    forms_of = {pk: set(title) | set(body) for pk, (title, body) in read.items()}
+    every = set().union(*forms_of.values())
+    if not every:
+        return {pk: set() for pk in texts}
+    by_anchor: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    every_list = sorted(every)
+    for start in range(0, len(every_list), ANCHORS_PER_QUERY):
+        anchors = every_list[start : start + ANCHORS_PER_QUERY]
+        words = Target.objects.filter(kind=Target.Kind.WORD, anchor__in=anchors)
+        for pk, anchor, second, word in words.values_list("pk", "anchor", "second_anchor", "forms"):
+            if not second or second in every:
+                by_anchor[anchor].append((pk, second, word))
+    found = {}
+    for pk, forms in forms_of.items():
+        # Most followed words are one or two forms: a pair is looked up among the
+        # article's neighbouring forms; a longer word is searched for in the text.
+        pairs = {f"{a} {b}" for text in read[pk] for a, b in zip(text, text[1:], strict=False)}
+        spaced = [f" {text} " for text in texts[pk]]
+        hits = set()
+        for form in forms & by_anchor.keys():
+            for word_pk, second, word in by_anchor[form]:
+                if second and second not in forms:
+                    continue
+                spaces = word.count(" ")
+                if (
+                    spaces == 0
+                    or (spaces == 1 and word in pairs)
+                    or (spaces > 1 and any(f" {word} " in text for text in spaced))
+                ):
+                    hits.add(word_pk)
+        found[pk] = hits
+    return found
 
 
 def _named_targets(articles: list[Article]) -> dict[int, set[int]]:
@@ -114,52 +156,95 @@ def wanted_entries(article_ids: list[int]) -> dict[int, tuple[int, set[int]]]:
         article_id: (title, body)
         for article_id, title, body in documents.values_list("article_id", "title", "body")
     }
-    return {
-        a.pk: (
-            sort_key(a.published_at, a.pk),
-            named[a.pk] | matching_words(*texts.get(a.pk, ("", ""))),
-        )
-        for a in articles
-    }
+    words = matching_words_many({a.pk: texts.get(a.pk, ("", "")) for a in articles})
+    return {a.pk: (sort_key(a.published_at, a.pk), named[a.pk] | words[a.pk]) for a in articles}
 
 
 def sync(article_ids: list[int]) -> None:
     """Bring the entries of these articles in step with what they are now (published,
     corrected, unpublished): idempotent, so a retried task changes nothing."""
     article_ids = list(article_ids)
-    if not article_ids:
-        return
-    wanted = wanted_entries(article_ids)
-    with transaction.atomic(using=router.db_for_write(Entry)):
-        # Syncs of the same articles wait for each other (a row lock on PostgreSQL;
-        # SQLite's writers take turns), so the difference below is exact.
-        list(Article.objects.select_for_update().filter(pk__in=article_ids).values_list("pk"))
-        existing = Entry.objects.filter(article_id__in=article_ids)
-        have = {
-            (t, a): k for t, a, k in existing.values_list("target_id", "article_id", "sort_key")
-        }
-        want = {(t, a): key for a, (key, targets) in wanted.items() for t in targets}
-        gone = [pair for pair in have if pair not in want]
-        moved = [pair for pair in have if pair in want and want[pair] != have[pair]]
-        new = [pair for pair in want if pair not in have]
-        stale: dict[int, list[int]] = defaultdict(list)
-        for target_id, article_id in gone + moved:
-            stale[article_id].append(target_id)
-        for article_id, target_ids in stale.items():
-            Entry.objects.filter(article_id=article_id, target_id__in=target_ids).delete()
-        Entry.objects.bulk_create(
-            Entry(target_id=t, article_id=a, sort_key=want[(t, a)]) for t, a in new + moved
+    if article_ids:
+        wanted = wanted_entries(article_ids)
+        with transaction.atomic(using=router.db_for_write(Entry)):
+            apply(article_ids, wanted)
+
+
+def queue_sync(article_ids: list[int]) -> None:
+    """Note these articles for sync_pending; noting one that waits, or that a sync has
+    taken, makes it wait again (that sync may have read it before this change)."""
+    now = timezone.now()
+    PendingSync.objects.bulk_create(
+        [PendingSync(article_id=pk, queued_at=now) for pk in article_ids],
+        update_conflicts=True,
+        unique_fields=["article_id"],
+        update_fields=["queued_at", "claim", "claimed_at"],
+    )
+
+
+def _claim(batch: int) -> tuple[str, list[int]]:
+    """Take up to ``batch`` waiting articles for this sync alone (a conditional UPDATE:
+    concurrent syncs take different ones); a claim older than CLAIM_EXPIRES is free."""
+    token, now = uuid.uuid4().hex, timezone.now()
+    free = Q(claim="") | Q(claimed_at__lt=now - CLAIM_EXPIRES)
+    waiting = PendingSync.objects.filter(free).order_by("queued_at")
+    ids = list(waiting.values_list("article_id", flat=True)[:batch])
+    PendingSync.objects.filter(free, article_id__in=ids).update(claim=token, claimed_at=now)
+    return token, list(PendingSync.objects.filter(claim=token).values_list("article_id", flat=True))
+
+
+def sync_pending(batch: int = SYNC_BATCH) -> int:
+    """Sync the articles queue_sync noted, a batch at a time, until none wait; returns
+    how many were synced. What an article holds is worked out before the write, with no
+    lock held; one noted again meanwhile is synced and then waits for another round."""
+    done = 0
+    while True:
+        token, article_ids = _claim(batch)
+        if not article_ids:
+            return done
+        wanted = wanted_entries(article_ids)
+        with transaction.atomic(using=router.db_for_write(Entry)):
+            apply(article_ids, wanted)
+            PendingSync.objects.filter(claim=token).delete()
+        done += len(article_ids)
+
+
+def apply(article_ids: list[int], wanted: dict[int, tuple[int, set[int]]]) -> None:
+    """Make the articles' entries what ``wanted`` says (inside the caller's transaction),
+    and change the targets' counts by as much."""
+    # Changes of the same articles wait for each other (a row lock on PostgreSQL;
+    # SQLite's writers take turns), so the difference below is exact.
+    list(Article.objects.select_for_update().filter(pk__in=article_ids).values_list("pk"))
+    existing = Entry.objects.filter(article_id__in=article_ids).values_list(
+        "target_id", "article_id", "sort_key"
+    )
+    have = {(t, a): key for t, a, key in existing}
+    want = {(t, a): key for a, (key, targets) in wanted.items() for t in targets}
+    gone = [pair for pair in have if pair not in want]
+    moved = [pair for pair in have if pair in want and want[pair] != have[pair]]
+    new = [pair for pair in want if pair not in have]
+    stale: dict[int, list[int]] = defaultdict(list)
+    for target_id, article_id in gone + moved:
+        stale[article_id].append(target_id)
+    for article_id, target_ids in stale.items():
+        Entry.objects.filter(article_id=article_id, target_id__in=target_ids).delete()
+    # A burst of publishing adds hundreds of entries an article: plain rows, without a
+    # model instance each (which cost four times the insert itself).
+    with connections[router.db_for_write(Entry)].cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {Entry._meta.db_table} (target_id, article_id, sort_key)"
+            " VALUES (%s, %s, %s)",
+            [(t, a, want[(t, a)]) for t, a in new + moved],
         )
-        change = Counter(t for t, _a in new)
-        change.subtract(t for t, _a in gone)
-        by_change: dict[int, list[int]] = defaultdict(list)
-        for target_id, delta in change.items():
-            if delta:
-                by_change[delta].append(target_id)
-        for delta, target_ids in by_change.items():
-            Target.objects.filter(pk__in=target_ids).update(
-                article_count=F("article_count") + delta
-            )
+    change = Counter(t for t, _a in new)
+    change.subtract(t for t, _a in gone)
+    by_change: dict[int, list[int]] = defaultdict(list)
+    for target_id, delta in change.items():
+        if delta:
+            by_change[delta].append(target_id)
+    for delta, target_ids in by_change.items():
+        counted = F("article_count") + delta
+        Target.objects.filter(pk__in=target_ids).update(article_count=counted)
 
 
 def recount(target_ids) -> None:

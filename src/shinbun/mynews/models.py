@@ -66,7 +66,10 @@ class Target(models.Model):
 class Entry(models.Model):
     """An article that a followed target holds; My News is a walk down these."""
 
-    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="entries")
+    # No index of its own: the two below begin with it (fewer indexes, cheaper inserts).
+    target = models.ForeignKey(
+        Target, on_delete=models.CASCADE, related_name="entries", db_index=False
+    )
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
     # The article's place in time, as the search index orders it (indexing.sort_key):
     # one integer to compare, and the same order as every other list of articles.
@@ -84,6 +87,21 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_id} → {self.article_id}"
+
+
+class PendingSync(models.Model):
+    """An article whose entries are to be brought in step (entries.sync_pending): a burst
+    of publishing is synced in batches, whatever the order its flows run in."""
+
+    article_id = models.BigIntegerField(unique=True)
+    queued_at = models.DateTimeField()
+    # The sync that took it ("" while it waits), and when: a sync that died leaves its
+    # claim to expire. Noting the article again clears the claim.
+    claim = models.CharField(max_length=32, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.article_id} ({self.queued_at:%H:%M:%S})"
 
 
 class Follow(models.Model):  # フォロー

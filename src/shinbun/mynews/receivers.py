@@ -1,15 +1,16 @@
 from django.db import transaction
 
-from shinbun.mynews import entries
+from shinbun.core.queue import enqueue
+from shinbun.mynews import entries, tasks
 from shinbun.mynews.models import Entry
-
-BATCH = 500
 
 
 def on_documents_indexed(sender, article_ids: list[int], **kwargs) -> None:
-    """Articles were published, corrected or unpublished: their My News entries follow."""
-    for start in range(0, len(article_ids), BATCH):
-        entries.sync(article_ids[start : start + BATCH])
+    """Articles were published, corrected or unpublished: their My News entries follow,
+    in batches (a burst of publishing queues many flows; one sync takes them all). If the
+    queue is down, the sync runs here."""
+    entries.queue_sync(list(article_ids))
+    enqueue(tasks.sync_entries, run_if_down=True)
 
 
 def on_article_deleted(sender, instance, **kwargs) -> None:

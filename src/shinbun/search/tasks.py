@@ -13,9 +13,9 @@ from shinbun.search import recommend
 BATCH = 200
 BACKGROUND = -10
 # The lists of a published or changed article, and of the articles it now relates to,
-# come after the publish flows themselves (index, My News: priority 0), so a burst of
-# publishing keeps those current while the lists follow a moment later.
-AFTER_FLOW = -1
+# come after the publish flows themselves (index: priority 0) and My News's sync (-1),
+# so a burst of publishing keeps those current while the lists follow a moment later.
+AFTER_FLOW = -2
 
 
 @db_task(retries=2, retry_delay=30, priority=AFTER_FLOW)

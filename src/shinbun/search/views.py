@@ -51,6 +51,7 @@ def search_page(request):
     page_number = pagination.page_number(request.GET.get("page"))
     size = settings.PAGE_SIZE
     result = None
+    reader = entitlements.reader_for(request.user)
     if raw.strip():
         result = services.search(
             raw,
@@ -58,7 +59,7 @@ def search_page(request):
             sort=sort,
             limit=size,
             offset=(page_number - 1) * size,
-            reader=entitlements.reader_for(request.user),
+            reader=reader,
         )
     has_next = bool(
         result and page_number * size < result.count and page_number < pagination.MAX_PAGES
@@ -66,7 +67,7 @@ def search_page(request):
     params = request.GET.copy()
     params.pop("page", None)
     follow = None  # 「この言葉をフォロー」: (the word, a paid member's state of it)
-    if raw.strip() and request.user.is_authenticated:
+    if raw.strip() and reader.is_paid:
         follow = mynews.word_marks(request.user, raw)
     response = render(
         request,
@@ -82,6 +83,7 @@ def search_page(request):
             "sections": Section.objects.all(),
             "filters": request.GET,
             "follow": follow,
+            "reader": reader,
         },
     )
     response["Cache-Control"] = "private, max-age=0"
