@@ -42,7 +42,7 @@ def demo(args) -> int:
     print(f"\nshinbun demo: http://{args.host}:{args.port}/  (data in {env['SHINBUN_DATA_DIR']})")
     print(
         "accounts (password shinbun-demo): free@example.jp paid@example.jp "
-        "expert@example.jp editor@example.jp\n",
+        "expert@example.jp expert2@example.jp editor@example.jp\n",
         flush=True,
     )
     exe = [sys.executable, "-m", "shinbun"]

@@ -227,9 +227,10 @@ HUEY = {
     "immediate": TESTING or env_bool("SHINBUN_HUEY_IMMEDIATE", False),
     "consumer": {
         "workers": env_int("SHINBUN_WORKER_THREADS", 2, minimum=1),
-        # "process" runs the workers on as many cores (analysis and percolation are
-        # CPU work); "thread" shares one core's worth among them, with less memory.
-        "worker_type": env_str("SHINBUN_WORKER_TYPE", "thread"),
+        # "process" runs the workers on as many cores: analysis, percolation and the
+        # recommendation lists are CPU work (docs/PERFORMANCE.md, "My News"); "thread"
+        # shares one core among them, with less memory.
+        "worker_type": env_str("SHINBUN_WORKER_TYPE", "process"),
     },
 }
 if HUEY["consumer"]["worker_type"] not in ("thread", "process"):
