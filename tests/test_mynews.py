@@ -3,6 +3,7 @@ flow putting new articles into every matching follower's My News; the page and i
 marks; who may; bad input."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -200,12 +201,41 @@ def test_new_marks_what_arrived_since_the_previous_visit(paid_member, make, publ
         client.get("/mynews/")  # a first visit marks nothing
     with time_machine.travel(now - timedelta(hours=1), tick=False):
         fresh = new_article(make, publish, series=series)
-    page = client.get("/mynews/").context["page"]
-    assert {a.pk: a.is_new for a in page.items} == {fresh.pk: True, old.pk: False}
-    # Within the same visit (the next page, a reload) the marks stay.
-    again = client.get("/mynews/").context["page"]
-    assert {a.pk: a.is_new for a in again.items} == {fresh.pk: True, old.pk: False}
+    assert listed(client.get("/mynews/")) == {fresh.pk: True, old.pk: False}
+    # Within the same visit (a reload: the cached page) the marks stay.
+    assert listed(client.get("/mynews/")) == {fresh.pk: True, old.pk: False}
     assert "新着" in client.get("/mynews/").text
+    # A new visit starts after a pause: what was new is not any more.
+    with time_machine.travel(now + timedelta(hours=1), tick=False):
+        assert listed(client.get("/mynews/")) == {fresh.pk: False, old.pk: False}
+
+
+def listed(response) -> dict[int, bool]:
+    """The articles a My News page lists, each with whether it is marked 新着."""
+    article_list = response.text.split('<section class="mynews-articles"', 1)[1]
+    items = re.findall(
+        r'<li( class="is-new")?>(?:(?!<li).)*?href="/articles/(\d+)/"', article_list, re.S
+    )
+    return {int(pk): bool(new) for new, pk in items}
+
+
+def test_the_cached_page_follows_publishing_and_follows(paid_member, make, publish, client_for):
+    """My News's first page is a cached variant: a publication, a follow and an unfollow
+    show on the next request; the page holds this member's name and CSRF token."""
+    series, other = make.series(), make.series()
+    services.follow(paid_member, PAID, "series", series.slug)
+    client = client_for(paid_member)
+    first = new_article(make, publish, series=series)
+    assert list(listed(client.get("/mynews/"))) == [first.pk]
+    second = new_article(make, publish, series=series)
+    assert list(listed(client.get("/mynews/"))) == [second.pk, first.pk]  # newest first
+    in_other = new_article(make, publish, series=other)
+    assert in_other.pk not in listed(client.get("/mynews/"))
+    client.post("/mynews/follow/", {"kind": "series", "target": other.slug, "state": "on"})
+    client.get("/mynews/")  # the message after the redirect
+    assert in_other.pk in listed(client.get("/mynews/"))
+    html = client.get("/mynews/").text
+    assert paid_member.get_short_name() in html and "shinbunslot" not in html
 
 
 def test_empty_my_news_explains_what_to_follow(paid_member, client_for):
@@ -221,10 +251,13 @@ def test_my_news_page_query_count_does_not_grow_with_follows(
         services.follow(paid_member, PAID, "series", series.slug)
         entries.sync([make.article(series=series).pk])
     client = client_for(paid_member)
-    client.get("/mynews/")
+    client.get("/mynews/?before=9999999999999999-1")  # the rendered page (not cached)
     with django_assert_max_num_queries(10):
-        response = client.get("/mynews/")
+        response = client.get("/mynews/?before=9999999999999999-1")
     assert len(response.context["page"].items) == 20
+    client.get("/mynews/")
+    with django_assert_max_num_queries(1):  # the cached page: the user's row only
+        assert len(listed(client.get("/mynews/"))) == 20
 
 
 def test_header_links_my_news_for_paid_members_only(paid_member, free_member, client_for, make):

@@ -27,6 +27,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from shinbun.core.cache import CachedState, forget
 from shinbun.mynews.models import Entry, PendingSync, Target
 from shinbun.newsroom.models import Article
 from shinbun.search.backends import backend
@@ -168,6 +169,7 @@ def sync(article_ids: list[int]) -> None:
         wanted = wanted_entries(article_ids)
         with transaction.atomic(using=router.db_for_write(Entry)):
             apply(article_ids, wanted)
+            forget(ENTRIES_STAMP)
 
 
 def queue_sync(article_ids: list[int]) -> None:
@@ -206,6 +208,7 @@ def sync_pending(batch: int = SYNC_BATCH) -> int:
         with transaction.atomic(using=router.db_for_write(Entry)):
             apply(article_ids, wanted)
             PendingSync.objects.filter(claim=token).delete()
+            forget(ENTRIES_STAMP)
         done += len(article_ids)
 
 
@@ -247,6 +250,16 @@ def apply(article_ids: list[int], wanted: dict[int, tuple[int, set[int]]]) -> No
         Target.objects.filter(pk__in=target_ids).update(article_count=counted)
 
 
+ENTRIES_STAMP = "mynews:entries-stamp"
+
+
+def cached_stamp() -> CachedState:
+    """A token that changes whenever entries are synced or filled (an article published,
+    corrected or unpublished; a target filled): part of the key of every cached My News
+    page, so a page never shows a list older than its articles."""
+    return CachedState(ENTRIES_STAMP, lambda: uuid.uuid4().hex, 3600)
+
+
 def recount(target_ids) -> None:
     """Count again how many articles each of these targets holds (the follow list shows
     it): after a deletion, when a target is filled, and in the daily upkeep."""
@@ -285,6 +298,7 @@ def fill_new_target(target: Target, now=None) -> None:
             ignore_conflicts=True,
         )
         recount([target.pk])
+        forget(ENTRIES_STAMP)
 
 
 def page(target_ids: list[int], before: int | None, size: int) -> list[tuple[int, int]]:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shinbun.core.cache import CachedState, CachedStates, forget
 from shinbun.core.pagination import Cursor
 from shinbun.mynews import entries
 from shinbun.mynews.models import Follow, SavedArticle, SavedFigure, Visit
@@ -32,19 +33,40 @@ class MyNewsPage:
     new_since: datetime | None = None
 
 
-def visit(user, now: datetime) -> datetime | None:
+def _visit_key(user_id: int) -> str:
+    return f"mynews:visit:{user_id}"
+
+
+def cached_visit(user_id: int) -> CachedState:
+    """(last_seen, previous_seen) of the member's visits, kept beside the row."""
+    return CachedState(
+        _visit_key(user_id),
+        lambda: (
+            Visit.objects.filter(user_id=user_id).values_list("last_seen", "previous_seen").first()
+        ),
+        3600,
+    )
+
+
+def visit(user, now: datetime, cached: CachedStates | None = None) -> datetime | None:
     """Record that the member opened My News; returns the moment after which articles
-    are 新着 (None on a first visit: nothing is marked)."""
-    seen = Visit.objects.filter(user=user).first()
+    are 新着 (None on a first visit: nothing is marked). ``cached``: the visit state read
+    with the page's other states."""
+    state = cached_visit(user.pk)
+    seen = (cached or CachedStates(state)).value(state)
     if seen is None:
         Visit.objects.get_or_create(user=user, defaults={"last_seen": now})
+        forget(state.key)
         return None
-    if now - seen.last_seen > VISIT_GAP:
-        Visit.objects.filter(user=user).update(previous_seen=seen.last_seen, last_seen=now)
-        return seen.last_seen
-    if now - seen.last_seen > VISIT_WRITE_EVERY:
+    last_seen, previous_seen = seen
+    if now - last_seen > VISIT_GAP:
+        Visit.objects.filter(user=user).update(previous_seen=last_seen, last_seen=now)
+        forget(state.key)
+        return last_seen
+    if now - last_seen > VISIT_WRITE_EVERY:
         Visit.objects.filter(user=user).update(last_seen=now)
-    return seen.previous_seen
+        forget(state.key)
+    return previous_seen
 
 
 def my_news(
@@ -53,7 +75,10 @@ def my_news(
     before: Cursor | None = None,
     size: int = 20,
     now: datetime | None = None,
+    new_since: datetime | None | bool = False,
 ) -> MyNewsPage:
+    """A page of My News; the visit is recorded (see visit) unless the caller did and
+    passes its ``new_since``."""
     now = now or timezone.now()
     follows = list(Follow.objects.filter(user=user).select_related("target"))
     page = MyNewsPage(follows=follows)
@@ -68,7 +93,7 @@ def my_news(
     page.items = [found[pk] for _key, pk in rows[:size] if pk in found]
     if len(rows) > size and page.items:
         page.next = Cursor.of(page.items[-1])
-    page.new_since = visit(user, now)
+    page.new_since = visit(user, now) if new_since is False else new_since
     for article in page.items:
         article.is_new = page.new_since is not None and article.published_at > page.new_since
     return page

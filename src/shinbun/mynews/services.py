@@ -7,6 +7,8 @@ Who may: following, saving and reading My News need a paid membership
 saved item is never refused: a member whose membership ended may still tidy their lists.
 """
 
+import uuid
+
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -204,7 +206,20 @@ def saved_article_key(user_id: int, article_id: int) -> str:
 
 
 def forget_marks(user_id: int) -> None:
+    """The member's follows or saved figures changed: their button states and their
+    cached My News page (cached_page_version) go."""
     forget(_marks_key(user_id))
+    forget(_page_version_key(user_id))
+
+
+def _page_version_key(user_id: int) -> str:
+    return f"mynews:page-version:{user_id}"
+
+
+def cached_page_version(user_id: int) -> CachedState:
+    """A token that changes whenever the member's follows change (a new one is made when
+    the old is forgotten or evicted): part of the key of their cached My News page."""
+    return CachedState(_page_version_key(user_id), lambda: uuid.uuid4().hex, STATE_SECONDS)
 
 
 def _load_marks(user_id: int) -> tuple[frozenset, frozenset]:
