@@ -136,26 +136,36 @@ def test_an_unpublished_saved_article_leaves_the_list(paid_member, make, client_
     assert article.headline not in client_for(paid_member).get("/saved/").text
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_saves_leave_one_row(paid_member, make):
-    article = make.article()
+def at_once(action, times: int = 6) -> list[Exception]:
+    """Run the action in several threads at the same moment; the errors they raised."""
     errors = []
+    start = threading.Barrier(times)
 
-    def save():
+    def run():
         try:
-            services.save_article(paid_member, PAID, article.pk)
-        except Exception as error:  # noqa: BLE001 (reported below)
+            start.wait()
+            action()
+        except Exception as error:  # noqa: BLE001 (returned to the test)
             errors.append(error)
         finally:
             close_old_connections()
 
-    threads = [threading.Thread(target=save) for _ in range(6)]
+    threads = [threading.Thread(target=run) for _ in range(times)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_saves_and_follows_leave_one_row(paid_member, make):
+    article, series = make.article(), make.series()
+    assert at_once(lambda: services.save_article(paid_member, PAID, article.pk)) == []
     assert SavedArticle.objects.filter(user=paid_member, article=article).count() == 1
+    assert at_once(lambda: services.follow(paid_member, PAID, "series", series.slug)) == []
+    assert at_once(lambda: services.follow(paid_member, PAID, "word", "半導体")) == []
+    assert Follow.objects.filter(user=paid_member).count() == 2
 
 
 # Following from other pages ----------------------------------------------------------------
