@@ -4,7 +4,7 @@
 import pytest
 
 from shinbun.think import services
-from shinbun.think.models import ExpertProfile
+from shinbun.think.models import ExpertProfile, Post
 
 SECRET = "専門家だけが知る見立てとして、来期の設備投資は三割増えると考えている。"
 
@@ -51,3 +51,18 @@ def test_members_read_it_under_the_article_only(name, request, posted, client_fo
     assert SECRET in client.get("/experts/senmonka/").content.decode()
     for path in ("/feeds/rss/", f"/articles/{posted.pk}/print/"):
         assert SECRET not in client.get(path).content.decode(), path
+
+
+def test_a_member_sees_a_new_and_a_hidden_post_on_the_next_request(
+    posted, paid_member, editor, client_for, django_capture_on_commit_callbacks
+):
+    """The member's article page is a cached variant: its key holds Think!'s stamp."""
+    client = client_for(paid_member)
+    assert SECRET in client.get(posted.get_absolute_url()).content.decode()
+    post = Post.objects.get(article=posted)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.hide_post(editor, post, "確認中")
+    assert SECRET not in client.get(posted.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.unhide_post(editor, post)
+    assert SECRET in client.get(posted.get_absolute_url()).content.decode()

@@ -232,7 +232,7 @@ def member_article(request, article_id: int):
         # A paid member's button states (followed, saved); see the meter above.
         mynews.cached_marks(user.pk),
         mynews.cached_saved_article(user.pk, article_id),
-        think.cached_article_think(article_id),
+        think.cached_stamp(article_id),
         *([think.cached_may_post(user.pk)] if user.is_expert else []),
     )
     state = cached.value(article_state)
@@ -256,7 +256,7 @@ def member_article(request, article_id: int):
         decision.reason,
         None if meter is None else (meter.limit, meter.remaining),
         campaign_cta(cached=cached.value(campaign_state)),
-        cached.value(think.cached_article_think(article_id)).stamp,  # Think! posts changed
+        cached.value(think.cached_stamp(article_id)),  # Think!'s posts changed
         think.may_post(user, cached),  # an expert gets the form to post
     )
 

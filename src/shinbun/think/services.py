@@ -392,6 +392,18 @@ def think_for(reader: Reader, article_id: int) -> ArticleThink:
     return readable_think(reader, article_think(article_id))
 
 
+def _stamp_key(article_id: int) -> str:
+    return f"think:stamp:{article_id}"
+
+
+def cached_stamp(article_id: int) -> CachedState:
+    """The article's stamp alone, in the shared cache: what a member page's cache key
+    needs on every request, a few bytes where the posts are kilobytes."""
+    return CachedState(
+        _stamp_key(article_id), lambda: article_think(article_id).stamp, ARTICLE_THINK_SECONDS
+    )
+
+
 def stamp(article_id: int) -> str:
     """Changes whenever the article's visible posts change (for page cache keys)."""
     return article_think(article_id).stamp
@@ -422,6 +434,7 @@ def posts_changed(article_ids: list[int], expert_id: int) -> None:
     anonymous pages that show their count once the change commits."""
     for article_id in article_ids:
         forget(_think_key(article_id))
+        forget(_stamp_key(article_id))
     if article_ids:
         transaction.on_commit(lambda: _purge(article_ids, expert_id))
 
