@@ -1,16 +1,15 @@
 """The monthly meter: free members read N paid articles a calendar month (Japan time)."""
 
-import threading
 from datetime import datetime
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 
 from shinbun.core.timefmt import JST
 from shinbun.members import entitlements
 from shinbun.members.entitlements import Reason, open_article, reader_for
 from shinbun.members.models import MeteredRead
+from tests.concurrency import at_once
 from tests.conftest import BODY_MARKER
 
 
@@ -97,24 +96,7 @@ def test_the_decision_costs_the_same_queries_whatever_the_history(
 
 def _read_concurrently(user, articles) -> list[bool]:
     reader = reader_for(user)
-    barrier = threading.Barrier(len(articles))
-    results: list = [None] * len(articles)
-
-    def read(i, article):
-        try:
-            barrier.wait()
-            results[i] = open_article(reader, article).full_text
-        except Exception as exc:  # reported by the assertion below
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=read, args=(i, a)) for i, a in enumerate(articles)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return at_once(*(lambda a=a: open_article(reader, a).full_text for a in articles))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,15 +1,13 @@
 """Saved articles and figures (記事を保存する, 図表を保存する), following from the series,
 column, keyword and search pages, and the API of follows, My News and saved items."""
 
-import threading
-
 import pytest
-from django.db import close_old_connections
 
 from shinbun.members.entitlements import Reader, ReaderKind
 from shinbun.mynews import entries, services
 from shinbun.mynews.models import Follow, SavedArticle, SavedFigure
 from shinbun.newsroom.models import Article
+from tests.concurrency import at_once
 from tests.test_article_page import FIGURE_TEXT, SAVE_TEXT
 
 PAID = Reader(ReaderKind.PAID, 1)
@@ -136,35 +134,18 @@ def test_an_unpublished_saved_article_leaves_the_list(paid_member, make, client_
     assert article.headline not in client_for(paid_member).get("/saved/").text
 
 
-def at_once(action, times: int = 6) -> list[Exception]:
-    """Run the action in several threads at the same moment; the errors they raised."""
-    errors = []
-    start = threading.Barrier(times)
-
-    def run():
-        try:
-            start.wait()
-            action()
-        except Exception as error:  # noqa: BLE001 (returned to the test)
-            errors.append(error)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=run) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+def errors_of(action, times: int = 6) -> list[Exception]:
+    """The exceptions raised by the action run in several threads at the same moment."""
+    return [r for r in at_once(*[action] * times) if isinstance(r, Exception)]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_saves_and_follows_leave_one_row(paid_member, make):
     article, series = make.article(), make.series()
-    assert at_once(lambda: services.save_article(paid_member, PAID, article.pk)) == []
+    assert errors_of(lambda: services.save_article(paid_member, PAID, article.pk)) == []
     assert SavedArticle.objects.filter(user=paid_member, article=article).count() == 1
-    assert at_once(lambda: services.follow(paid_member, PAID, "series", series.slug)) == []
-    assert at_once(lambda: services.follow(paid_member, PAID, "word", "半導体")) == []
+    assert errors_of(lambda: services.follow(paid_member, PAID, "series", series.slug)) == []
+    assert errors_of(lambda: services.follow(paid_member, PAID, "word", "半導体")) == []
     assert Follow.objects.filter(user=paid_member).count() == 2
 
 
