@@ -66,3 +66,15 @@ def test_a_member_sees_a_new_and_a_hidden_post_on_the_next_request(
     with django_capture_on_commit_callbacks(execute=True):
         services.unhide_post(editor, post)
     assert SECRET in client.get(posted.get_absolute_url()).content.decode()
+
+
+def test_an_expert_sees_their_hidden_posts_and_why_and_nobody_else(
+    posted, expert, editor, paid_member, client_for
+):
+    post = Post.objects.get(article=posted)
+    services.hide_post(editor, post, "事実関係を確認中のため")
+    own = client_for(expert).get("/experts/senmonka/").content.decode()
+    assert "編集者が非表示にした投稿" in own and SECRET in own and "事実関係を確認中のため" in own
+    for user in (paid_member, editor, None):
+        page = client_for(user).get("/experts/senmonka/").content.decode()
+        assert SECRET not in page and "事実関係を確認中のため" not in page

@@ -414,6 +414,13 @@ def expert_posts(profile: ExpertProfile):
     return Post.objects.visible().filter(expert=profile).select_related("article")
 
 
+def hidden_posts(profile: ExpertProfile, limit: int = 50) -> list[Post]:
+    """The expert's posts an editor hid, latest first: shown to the expert alone, with the
+    editor's reason, on their own page."""
+    hidden = Post.objects.filter(expert=profile, hidden_at__isnull=False)
+    return list(hidden.select_related("article").order_by("-hidden_at", "-id")[:limit])
+
+
 # Invalidation (think.receivers calls these) ----------------------------------------
 
 

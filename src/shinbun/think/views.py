@@ -39,6 +39,8 @@ def expert(request, slug: str):
         "own": request.user.is_authenticated and request.user.pk == profile.user_id,
         "now": timezone.now(),
     }
+    if context["own"]:
+        context["hidden"] = services.hidden_posts(profile)
     if readable:
         # core.pagination walks by (published_at, id): a post is published when written.
         dated = posts.annotate(published_at=F("created_at"))
