@@ -108,9 +108,9 @@ def keyset_page(
     )
 
 
-def keyset_page_for(request, queryset: QuerySet, size: int) -> KeysetPage:
-    """The page a request's ?before= or ?after= asks for. A cursor that is malformed, given
-    twice, or leads past either end of the list is a BadPage (404)."""
+def cursors_of(request) -> dict[str, Cursor]:
+    """The request's ?before= or ?after= cursor ({} for neither). One that is malformed,
+    given twice, or both together are a BadPage (404)."""
     cursors = {}
     for name in CURSOR_PARAMS:
         values = request.GET.getlist(name)
@@ -120,6 +120,13 @@ def keyset_page_for(request, queryset: QuerySet, size: int) -> KeysetPage:
             cursors[name] = Cursor.parse(values[0])
     if len(cursors) > 1:
         raise BadPage(BAD_CURSOR)
+    return cursors
+
+
+def keyset_page_for(request, queryset: QuerySet, size: int) -> KeysetPage:
+    """The page a request's ?before= or ?after= asks for. A cursor that is malformed, given
+    twice, or leads past either end of the list is a BadPage (404)."""
+    cursors = cursors_of(request)
     page = keyset_page(queryset, size, **cursors)
     if cursors and not page.items:
         raise BadPage("この先に記事はありません。")

@@ -161,14 +161,18 @@ def wanted_entries(article_ids: list[int]) -> dict[int, tuple[int, set[int]]]:
     return {a.pk: (sort_key(a.published_at, a.pk), named[a.pk] | words[a.pk]) for a in articles}
 
 
-def sync(article_ids: list[int]) -> None:
+def sync(article_ids: list[int], claim: str = "") -> None:
     """Bring the entries of these articles in step with what they are now (published,
-    corrected, unpublished): idempotent, so a retried task changes nothing."""
+    corrected, unpublished): idempotent, so a retried task changes nothing. What they
+    hold is worked out before the write, with no lock held; ``claim``: the sync_pending
+    claim whose notes the same transaction settles."""
     article_ids = list(article_ids)
     if article_ids:
         wanted = wanted_entries(article_ids)
         with transaction.atomic(using=router.db_for_write(Entry)):
             apply(article_ids, wanted)
+            if claim:
+                PendingSync.objects.filter(claim=claim).delete()
             forget(ENTRIES_STAMP)
 
 
@@ -197,18 +201,14 @@ def _claim(batch: int) -> tuple[str, list[int]]:
 
 def sync_pending(batch: int = SYNC_BATCH) -> int:
     """Sync the articles queue_sync noted, a batch at a time, until none wait; returns
-    how many were synced. What an article holds is worked out before the write, with no
-    lock held; one noted again meanwhile is synced and then waits for another round."""
+    how many were synced. One noted again while its batch is synced keeps waiting (its
+    note no longer holds the claim) for another round."""
     done = 0
     while True:
         token, article_ids = _claim(batch)
         if not article_ids:
             return done
-        wanted = wanted_entries(article_ids)
-        with transaction.atomic(using=router.db_for_write(Entry)):
-            apply(article_ids, wanted)
-            PendingSync.objects.filter(claim=token).delete()
-            forget(ENTRIES_STAMP)
+        sync(article_ids, claim=token)
         done += len(article_ids)
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from shinbun.core import variantcache
 from shinbun.core.cache import CachedStates
-from shinbun.core.pagination import CURSOR_PARAMS, BadPage, Cursor
+from shinbun.core.pagination import BadPage, Cursor, cursors_of
 from shinbun.members import gates
 from shinbun.members.entitlements import VISITOR, reader_for
 from shinbun.mynews import entries, feed, services
@@ -139,10 +139,15 @@ def save_figure(request, figure_id: int):
 
 
 def _cursor(request) -> Cursor | None:
-    values = request.GET.getlist("before")
-    if len(values) > 1 or any(request.GET.getlist(p) for p in CURSOR_PARAMS if p != "before"):
-        raise BadPage(_("ページの指定(カーソル)が正しくありません。"))
-    return Cursor.parse(values[0]) if values else None
+    """The ?before= cursor: these lists are walked from the newest only."""
+    bad = _("ページの指定(カーソル)が正しくありません。")
+    try:
+        cursors = cursors_of(request)
+    except BadPage:
+        raise BadPage(bad) from None
+    if "after" in cursors:
+        raise BadPage(bad)
+    return cursors.get("before")
 
 
 def _closed(request, template: str, status: int = 403):
