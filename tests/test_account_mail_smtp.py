@@ -45,7 +45,8 @@ def test_login_code_over_smtp(client, free_member, smtp):
     assert response.status_code == 302
     [(recipients, message)] = smtp.messages
     assert recipients == [free_member.email]
-    assert "シンブン電子版" in message["Subject"]
+    assert message["From"].addresses[0].display_name == "シンブン電子版"
+    assert message["Subject"] == "ログインコードのお知らせ"
     body = message.get_body(("plain",)).get_content()
     assert "ログインコード" in body
     code = re.search(r"^\s*([A-Z0-9-]{6,})\s*$", body, re.M).group(1)

@@ -23,7 +23,8 @@ def verified(free_member):
 
 
 def link_in(message) -> str:
-    return re.search(r"http://testserver(/\S+)", message.body).group(1)
+    """The path of the first link in a mail (links are on SHINBUN_BASE_URL)."""
+    return re.search(r"https?://[^/\s]+(/\S+)", message.body).group(1)
 
 
 def test_sign_up_sends_a_verification_link_that_logs_in(client, db):

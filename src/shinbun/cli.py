@@ -35,6 +35,8 @@ def demo(args) -> int:
     if args.host not in ("0.0.0.0", "::"):
         # Links and the anonymous page cache follow the address the demo is served at.
         os.environ.setdefault("SHINBUN_BASE_URL", f"http://{args.host}:{args.port}")
+    # Mails are kept in the data folder and read at /outbox/ (staff), not sent.
+    os.environ.setdefault("EMAIL_BACKEND", "shinbun.core.mail.OutboxBackend")
     env = _demo_environment(args.data)
     _manage("migrate", "--noinput", verbosity=0)
     _manage("collectstatic", "--noinput", verbosity=0)
@@ -42,9 +44,11 @@ def demo(args) -> int:
     print(f"\nshinbun demo: http://{args.host}:{args.port}/  (data in {env['SHINBUN_DATA_DIR']})")
     print(
         "accounts (password shinbun-demo): free@example.jp paid@example.jp "
-        "expert@example.jp expert2@example.jp editor@example.jp\n",
-        flush=True,
+        "expert@example.jp expert2@example.jp editor@example.jp",
     )
+    if os.environ["EMAIL_BACKEND"] == "shinbun.core.mail.OutboxBackend":
+        print(f"e-mails: http://{args.host}:{args.port}/outbox/ (as editor@example.jp)")
+    print(flush=True)
     exe = [sys.executable, "-m", "shinbun"]
     serve_command = [*exe, "serve", "--host", args.host, "--port", str(args.port), "--workers", "2"]
     return supervise([Child("server", serve_command), Child("worker", [*exe, "worker"])], env)

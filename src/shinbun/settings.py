@@ -1,8 +1,10 @@
 """The one settings module. Every knob comes from the environment (see docs/OPERATIONS.md)."""
 
 import os
+import re
 import tempfile
 from datetime import timedelta
+from email.utils import formataddr
 from pathlib import Path
 
 import dj_database_url
@@ -16,9 +18,10 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("SHINBUN_TESTING", False)
+DEMO = env_bool("SHINBUN_DEMO", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING or env_bool("SHINBUN_DEMO", False)):
+    if not (DEBUG or TESTING or DEMO):
         raise ConfigError("SECRET_KEY must be set (or run `shinbun demo`)")
     SECRET_KEY = "insecure-demo-key-never-use-in-production"
 
@@ -66,6 +69,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "allauth",
     "allauth.account",
+    "anymail",
     "axes",
     "shinbun.core",
     "shinbun.members",
@@ -73,6 +77,7 @@ INSTALLED_APPS = [
     "shinbun.search",
     "shinbun.think",
     "shinbun.mynews",
+    "shinbun.newsletter",
 ]
 
 MIDDLEWARE = [
@@ -167,7 +172,10 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# Subjects carry no "[site]" prefix: the sender's name is the site's (DEFAULT_FROM_EMAIL).
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# A changed password or address is told to the account's address (templates/mail/account/).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_RATE_LIMITS = {
     # Wrong passwords are limited by django-axes across every login form (below); allauth's
     # own limit stays above it, so a locked-out reader meets axes' 429 page, not a form error.
@@ -235,6 +243,27 @@ HUEY = {
 }
 if HUEY["consumer"]["worker_type"] not in ("thread", "process"):
     raise ConfigError("SHINBUN_WORKER_TYPE must be thread or process")
+# The newsletter 「ニュース5本」: the weekday send time (Japan time) new editions default to,
+# deliveries a worker claims at once (one SMTP connection each), how long a claim holds
+# before another worker may take the rows over (a crashed worker's batch comes back then),
+# and the mailbox named in List-Unsubscribe's mailto (empty: the https link only).
+NEWSLETTER_SEND_TIME = env_str("SHINBUN_NEWSLETTER_SEND_TIME", "07:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", NEWSLETTER_SEND_TIME):
+    raise ConfigError("SHINBUN_NEWSLETTER_SEND_TIME must be HH:MM, e.g. 07:00")
+NEWSLETTER_BATCH = env_int("SHINBUN_NEWSLETTER_BATCH", 100, minimum=1)
+NEWSLETTER_LEASE_SECONDS = env_int("SHINBUN_NEWSLETTER_LEASE_SECONDS", 300, minimum=1)
+NEWSLETTER_UNSUBSCRIBE_MAILTO = env_str("SHINBUN_NEWSLETTER_UNSUBSCRIBE_MAILTO", "")
+
+# django-anymail (a provider's API as the e-mail backend, its bounce and complaint
+# webhooks at /anymail/<provider>/tracking/): every ANYMAIL_* variable, e.g.
+# ANYMAIL_WEBHOOK_SECRET (the webhooks' basic-auth "user:password", required),
+# ANYMAIL_MAILGUN_API_KEY, ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY.
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
+
 if REDIS_URL:
     # Priorities (search.tasks.BACKGROUND): SqliteHuey has them, RedisHuey does not.
     HUEY.update(huey_class="huey.PriorityRedisHuey", url=REDIS_URL)
@@ -277,7 +306,7 @@ SECURE_PROXY_SSL_HEADER = (
 )
 
 # Security: login limits, proxies, headers, secret key
-if not (DEBUG or TESTING or env_bool("SHINBUN_DEMO", False)) and (
+if not (DEBUG or TESTING or DEMO) and (
     len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
 ):
     raise ConfigError(
@@ -334,8 +363,31 @@ SECURE_SSL_REDIRECT = env_bool(
     "SHINBUN_SSL_REDIRECT", SECURE_COOKIES and SECURE_PROXY_SSL_HEADER is not None
 )
 
+# E-mail: the console until a backend is configured; `shinbun demo` writes each message to
+# the outbox (DATA_DIR/outbox/, read by staff at /outbox/).
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shinbun <no-reply@example.jp>")
+# The SMTP relay, for django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other: set one")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+# Every e-mail comes from the publication's name at this address; formataddr quotes the
+# name, and the message encodes it (RFC 2047) whatever script it is written in.
+MAIL_FROM = env_str("SHINBUN_MAIL_FROM", "no-reply@example.jp")
+if MAIL_FROM.count("@") != 1 or any(c in MAIL_FROM for c in '<>" ,'):
+    raise ConfigError("SHINBUN_MAIL_FROM must be one bare address, e.g. no-reply@example.jp")
+DEFAULT_FROM_EMAIL = formataddr((SITE_NAME, MAIL_FROM))
+# The sender's postal address and a way to reach it (an e-mail address or a URL), in the
+# footer of every e-mail: the 特定電子メール法 asks the newsletter for both.
+PUBLISHER_ADDRESS = env_str(
+    "SHINBUN_PUBLISHER_ADDRESS", "〒104-0045 東京都中央区築地9-9-9 シンブンビル"
+)
+CONTACT = env_str("SHINBUN_CONTACT", "support@example.jp")
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from shinbun.api.urls import api
+from shinbun.core import outbox
 from shinbun.core import views as core_views
 from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.members import views as members_views
@@ -34,6 +35,8 @@ urlpatterns = [
     ),
     path("api/v1/", api.urls),
     path("payments/stripe/webhook/", stripe_webhook, name="stripe_webhook"),
+    # Mail providers' reports (bounces, complaints) and inbound mail, by django-anymail.
+    path("anymail/", include("anymail.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("shinbun.newsroom.feed_urls")),
 ]
@@ -49,7 +52,12 @@ urlpatterns += i18n_patterns(
     path("join/subscribe/", members_views.subscribe, name="subscribe"),
     path("search/", search_views.search_page, name="search"),
     path("experts/", include("shinbun.think.urls")),
+    # The mails the site sent, when they go to the demo's outbox (staff only).
+    path("outbox/", outbox.index, name="outbox"),
+    path("outbox/<str:mail_id>/", outbox.message, name="outbox_message"),
+    path("outbox/<str:mail_id>/html/", outbox.html_part, name="outbox_html"),
     path("", include("shinbun.mynews.urls")),
+    path("", include("shinbun.newsletter.urls")),
     path("", include("shinbun.newsroom.urls")),
     prefix_default_language=False,
 )

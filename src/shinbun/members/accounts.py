@@ -1,8 +1,11 @@
-"""Accounts over django-allauth: the adapter, a reader's own data, and deleting an account."""
+"""Accounts over django-allauth: the adapter and the account e-mails, a reader's own data,
+and deleting an account."""
 
 from datetime import datetime
-from types import SimpleNamespace
+from functools import partial
+from urllib.parse import urlsplit, urlunsplit
 
+from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -10,6 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from shinbun.core.mail import absolute, build_message
 from shinbun.core.timefmt import to_jst
 from shinbun.members import services
 from shinbun.members.models import (
@@ -24,11 +28,9 @@ from shinbun.members.models import (
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Account e-mails are signed with the publication's name, not the host name."""
-        request = getattr(self, "request", None)
-        domain = request.get_host() if request is not None else settings.BASE_URL
-        context.setdefault("current_site", SimpleNamespace(name=settings.SITE_NAME, domain=domain))
-        super().send_mail(template_prefix, email, context)
+        """Every e-mail allauth sends, from the site's own templates: account/email/<name>
+        becomes templates/mail/account/<name>."""
+        send_account_mail(template_prefix.rpartition("/")[2], email, context)
 
     def respond_email_verification_sent(self, request, user):
         """A sign-up with a registered address creates nothing (user is None here), so it
@@ -50,6 +52,26 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
 
+def _on_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    return absolute(urlunsplit(("", "", parts.path, parts.query, parts.fragment)))
+
+
+def send_account_mail(name: str, email: str, context: dict) -> None:
+    """An account e-mail (templates/mail/account/<name>) in the site's voice. allauth makes
+    its links (``activate_url``, ``password_reset_url``, ``signup_url``) from the request's
+    host, some in flows with no hook to change it: every ``*_url`` is put on
+    SHINBUN_BASE_URL here, so a forged Host never reaches a reader's inbox."""
+    links = {
+        key: _on_base_url(value)
+        for key, value in context.items()
+        if key.endswith("_url") and isinstance(value, str) and value
+    }
+    minutes = max(1, allauth_settings.LOGIN_BY_CODE_TIMEOUT // 60)
+    context = {**context, **links, "code_minutes": minutes}
+    build_message(email, f"mail/account/{name}", context).send()
+
+
 # What deleting an account removes and what it keeps, as the page states it.
 DELETES = [
     "アカウント(メールアドレス、パスワード、表示名)",
@@ -65,7 +87,8 @@ KEEPS = [
 
 @transaction.atomic
 def delete_account(user: User, *, actor: User, reason: str) -> None:
-    """Cancel what is live (through its provider), leave an audit row, delete the user."""
+    """Cancel what is live (through its provider), leave an audit row, delete the user,
+    and confirm it by e-mail to the address the account had."""
     from shinbun.members.payments import provider_for
 
     live = Subscription.objects.live().filter(user=user).first()
@@ -74,7 +97,12 @@ def delete_account(user: User, *, actor: User, reason: str) -> None:
     services.audit("account.deleted", subject=user, actor=None, reason=reason, user_id=user.pk)
     # The audit rows stay as the record of what happened; the person leaves them.
     AuditLog.objects.filter(subject=user).update(subject_email="")
+    context = {"plan_ended": live is not None}
     user.delete()
+    # Told once the deletion holds; a mail server that is down does not undo it.
+    transaction.on_commit(
+        partial(send_account_mail, "account_deleted", user.email, context), robust=True
+    )
 
 
 def _time(moment: datetime | None) -> str | None:

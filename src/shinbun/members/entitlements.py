@@ -12,7 +12,7 @@ calls: it loads the meter (a fixed number of queries whatever the reader's histo
 and counts the read when the meter opens the article.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
@@ -59,6 +59,8 @@ class Reason(StrEnum):
 class Reader:
     kind: ReaderKind
     user_id: int | None = None
+    # Articles this browser opened through the newsletter's confirmation link.
+    unlocked: frozenset[int] = field(default=frozenset(), compare=False)
 
     @property
     def is_paid(self) -> bool:
@@ -234,8 +236,34 @@ def decide(
 
 def newsletter_unlocked(reader: Reader, article) -> bool:
     """Has this reader unlocked this article through the newsletter sign-up (SPEC §2.9)?
-    The newsletter work answers this; until then nobody has."""
-    return False
+    A confirmed sign-up from an article's box opens that article, in the browser that
+    confirmed it (its session), whether or not the reader is a member."""
+    return article.pk in reader.unlocked
+
+
+# The unlocks a browser holds, in its session (a visitor gets one when they confirm).
+UNLOCKS_SESSION_KEY = "newsletter_unlocks"
+MAX_UNLOCKS = 100
+
+
+def session_unlocks(session) -> frozenset[int]:
+    """Without a session cookie this reads nothing (no cache or database round trip)."""
+    return frozenset(session.get(UNLOCKS_SESSION_KEY, ()))
+
+
+def remember_unlock(session, article_id: int) -> None:
+    kept = [pk for pk in session.get(UNLOCKS_SESSION_KEY, []) if pk != article_id]
+    session[UNLOCKS_SESSION_KEY] = [*kept[-(MAX_UNLOCKS - 1) :], article_id]
+
+
+def with_unlocks(reader: Reader, session) -> Reader:
+    unlocked = session_unlocks(session)
+    return replace(reader, unlocked=unlocked) if unlocked else reader
+
+
+def reader_for_request(request, now: datetime | None = None) -> Reader:
+    """The reader of a page request: who they are, and the unlocks their browser holds."""
+    return with_unlocks(reader_for(request.user, now), request.session)
 
 
 def meter_month(now: datetime) -> date:
@@ -313,8 +341,7 @@ def open_article(
     ``cached``: states the caller has read in one round trip, the meter among them.
     ``spend=False`` for a request that is no real read (HEAD, a prefetch): a read that
     would have to be counted is not, and the full text stays closed."""
-    unlocked = reader.is_member and newsletter_unlocked(reader, article)
-    decision = decide(reader, article.access, unlocked=unlocked)
+    decision = decide(reader, article.access, unlocked=newsletter_unlocked(reader, article))
     if decision.full_text or not is_metered(reader, article.access):
         return decision
     now = now or timezone.now()

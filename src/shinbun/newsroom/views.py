@@ -117,7 +117,7 @@ def refused_prefetch(request, decision) -> HttpResponse | None:
 
 def article_context(request, article: Article, reader=None, decision=None) -> dict:
     if decision is None:
-        reader = entitlements.reader_for(request.user)
+        reader = entitlements.reader_for_request(request)
         decision = entitlements.open_article(reader, article, spend=is_a_read(request))
     blocks = entitlements.readable_blocks(article, decision)
     figures = {}
@@ -238,7 +238,9 @@ def member_article(request, article_id: int):
     state = cached.value(article_state)
     if state is None:
         raise Http404("no such article")
-    reader = entitlements.reader_of(user, cached.value(subscription_state), now)
+    reader = entitlements.with_unlocks(
+        entitlements.reader_of(user, cached.value(subscription_state), now), request.session
+    )
     article_ref = entitlements.ArticleRef(article_id, state[0])
     decision = entitlements.open_article(reader, article_ref, now, cached, spend=is_a_read(request))
     if (refused := refused_prefetch(request, decision)) is not None:

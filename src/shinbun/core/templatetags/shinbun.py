@@ -3,6 +3,7 @@ import json
 from django import template
 from django.utils.safestring import mark_safe
 
+from shinbun.core import mail
 from shinbun.core.timefmt import format_jst, format_update
 
 register = template.Library()
@@ -19,6 +20,12 @@ def jst(value):
 @register.simple_tag
 def update_time(published, updated):
     return format_update(published, updated) if published and updated else ""
+
+
+@register.simple_tag
+def outbox_in_use() -> bool:
+    """Whether mails go to the demo's outbox (/outbox/) rather than out."""
+    return mail.outbox_in_use()
 
 
 @register.filter

@@ -15,6 +15,7 @@ from django.utils import timezone
 from shinbun.core.timefmt import JST
 from shinbun.members.demo import load_plans, make_paid
 from shinbun.mynews.demo import load_mynews
+from shinbun.newsletter.demo import load_newsletter
 from shinbun.newsroom import publishing
 from shinbun.newsroom.models import (
     Article,
@@ -142,7 +143,7 @@ def load_content(now: datetime | None = None) -> dict:
 def editor_group() -> Group:
     group, _ = Group.objects.get_or_create(name=EDITOR_GROUP)
     group.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["newsroom"])
+        Permission.objects.filter(content_type__app_label__in=["newsroom", "newsletter"])
         | Permission.objects.filter(content_type__app_label="members", codename__startswith="view")
     )
     return group
@@ -167,4 +168,5 @@ def load_accounts() -> int:
             make_paid(user, plans["monthly"])
     created += load_think(DEMO_PASSWORD)
     created += load_mynews(PAID_ACCOUNT)
+    created += load_newsletter()
     return created

@@ -97,6 +97,31 @@
         sendMemberAction(form, button);
       });
     });
+    // The newsletter box: the outcome is shown under the form (the page stays cached
+    // and the same for everyone; the answer is a request of its own).
+    document.querySelectorAll("form[data-newsletter]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var outcome = form.querySelector(".newsletter-outcome");
+        var button = form.querySelector("button[type=submit]");
+        button.disabled = true;
+        fetch(form.action, {
+          method: "POST", body: new FormData(form), credentials: "same-origin",
+          headers: { "Accept": "application/json" }
+        }).then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            outcome.textContent = body.message || (texts.errorTitle + ": " + texts.actionFailed);
+            outcome.className = "newsletter-outcome " + (response.ok ? body.outcome : "error");
+          });
+        }).catch(function () {
+          outcome.textContent = texts.errorTitle + ": " + texts.actionFailed;
+          outcome.className = "newsletter-outcome error";
+        }).then(function () {
+          outcome.hidden = false;
+          button.disabled = false;
+        });
+      });
+    });
     document.querySelectorAll("button.print-now").forEach(function (button) {
       button.hidden = false;
       button.addEventListener("click", function () { window.print(); });

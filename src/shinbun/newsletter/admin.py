@@ -1,0 +1,173 @@
+from csp.decorators import csp_update
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from shinbun.core.timefmt import format_jst
+from shinbun.newsletter import delivery, editions
+from shinbun.newsletter.models import (
+    Consent,
+    Delivery,
+    Edition,
+    EditionItem,
+    Subscriber,
+    Suppression,
+)
+
+
+class EditionItemInline(admin.TabularInline):
+    model = EditionItem
+    extra = editions.ITEMS
+    max_num = editions.ITEMS
+    autocomplete_fields = ["article"]
+    fields = ["position", "article", "note"]
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    list_display = ["subject", "send_at_jst", "status", "results_line"]
+    list_filter = ["status"]
+    search_fields = ["subject"]
+    inlines = [EditionItemInline]
+    fields = ["subject", "intro", "send_at", "status", "preview", "results"]
+    readonly_fields = ["status", "preview", "results"]
+    actions = ["schedule", "unschedule", "send_test"]
+
+    def get_changeform_initial_data(self, request):
+        return {
+            "send_at": editions.next_send_time(),
+            **super().get_changeform_initial_data(request),
+        }
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_change_permission(self, request, obj=None):
+        # An edition that went out is a record: it is not edited afterwards.
+        if obj is not None and obj.status in (Edition.Status.SENDING, Edition.Status.SENT):
+            return False
+        return super().has_change_permission(request, obj)
+
+    @admin.display(description=_("配信日時(日本時間)"), ordering="send_at")
+    def send_at_jst(self, obj):
+        return format_jst(obj.send_at)
+
+    @admin.display(description=_("プレビュー"))
+    def preview(self, obj):
+        if obj.pk is None:
+            return "-"
+        url = reverse("admin:newsletter_edition_preview", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("届くメールを表示する"))
+
+    @admin.display(description=_("配信結果"))
+    def results_line(self, obj):
+        if obj.planned_at is None:
+            return "-"
+        found = delivery.counts(obj)
+        return _("送信 %(sent)d / 対象 %(total)d") % found
+
+    @admin.display(description=_("配信結果"))
+    def results(self, obj):
+        if obj is None or obj.planned_at is None:
+            return _("まだ送信していません。")
+        return render_to_string(
+            "newsletter/admin/results.html",
+            {"counts": delivery.counts(obj), "edition": obj},
+        )
+
+    @admin.action(description=_("選んだ号を配信予約する(記事5本が必要です)"))
+    def schedule(self, request, queryset):
+        for edition in queryset:
+            try:
+                editions.schedule(edition)
+            except editions.EditionError as error:
+                self.message_user(request, f"{edition}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, _("「%s」を配信予約しました。") % edition)
+
+    @admin.action(description=_("選んだ号の配信予約を取り消す"))
+    def unschedule(self, request, queryset):
+        for edition in queryset:
+            try:
+                editions.unschedule(edition)
+            except editions.EditionError as error:
+                self.message_user(request, f"{edition}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, _("「%s」の配信予約を取り消しました。") % edition)
+
+    @admin.action(description=_("自分のメールアドレスにテスト送信する"))
+    def send_test(self, request, queryset):
+        for edition in queryset:
+            delivery.sample_message(edition, request.user.email).send()
+        self.message_user(
+            request, _("%(email)s にテスト送信しました。") % {"email": request.user.email}
+        )
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("<int:edition_id>/preview/", preview, name="newsletter_edition_preview"),
+            *super().get_urls(),
+        ]
+
+    # The mail's HTML carries its styles inline, as mail clients need them.
+    @csp_update({"style-src": ["'unsafe-inline'"]})
+    def preview_view(self, request, edition_id: int):
+        edition = get_object_or_404(Edition, pk=edition_id)
+        if not self.has_view_permission(request, edition):
+            return HttpResponse(status=403)
+        message = delivery.sample_message(edition, request.user.email)
+        html = message.alternatives[0][0] if message.alternatives else message.body
+        return HttpResponse(html, content_type="text/html; charset=utf-8")
+
+
+class ConsentInline(admin.TabularInline):
+    model = Consent
+    extra = 0
+    can_delete = False
+    fields = ["created", "form_url", "text", "confirmed_at", "article"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["email", "status", "created", "confirmed_at", "unsubscribed_at"]
+    list_filter = ["status"]
+    search_fields = ["email_key"]
+    fields = ["email", "status", "created", "confirmed_at", "unsubscribed_at", "unsubscribed_from"]
+    readonly_fields = fields
+    inlines = [ConsentInline]
+
+    def has_add_permission(self, request):
+        # Addresses come with their consent, through the sign-up forms only.
+        return False
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    list_display = ["email_key", "reason", "created", "detail"]
+    list_filter = ["reason"]
+    search_fields = ["email_key"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["edition", "subscriber", "status", "attempts", "sent_at", "detail"]
+    list_filter = ["status", "edition"]
+    search_fields = ["subscriber__email_key"]
+    list_select_related = ["edition", "subscriber"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NewsletterConfig(AppConfig):
+    name = "shinbun.newsletter"
+    verbose_name = _("ニュースレター")
+
+    def ready(self) -> None:
+        from anymail.signals import inbound, tracking
+
+        from shinbun.newsletter import receivers, tasks  # noqa: F401  (periodic tasks)
+
+        tracking.connect(receivers.on_tracking, dispatch_uid="newsletter-tracking")
+        inbound.connect(receivers.on_inbound, dispatch_uid="newsletter-inbound")

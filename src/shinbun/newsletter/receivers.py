@@ -1,0 +1,50 @@
+"""Reports from mail providers (django-anymail's tracking and inbound signals)."""
+
+import logging
+import re
+
+from shinbun.newsletter import services
+from shinbun.newsletter.models import Delivery, Suppression
+
+log = logging.getLogger(__name__)
+
+SUPPRESSING_EVENTS = {
+    "bounced": (Suppression.Reason.BOUNCED, Delivery.Status.BOUNCED),
+    "complained": (Suppression.Reason.COMPLAINED, Delivery.Status.COMPLAINED),
+}
+
+
+def on_tracking(sender, event, esp_name, **kwargs) -> None:
+    """A hard bounce or a complaint suppresses the address and marks its delivery; a
+    provider's own unsubscribe stops the newsletter, as our link does."""
+    recipient = (event.recipient or "").strip()
+    if not recipient:
+        return
+    if event.event_type == "unsubscribed":
+        subscriber = services.Subscriber.objects.filter(
+            email_key=services.address_key(recipient)
+        ).first()
+        if subscriber is not None:
+            services.unsubscribe(subscriber)
+        return
+    if event.event_type not in SUPPRESSING_EVENTS:
+        return
+    reason, status = SUPPRESSING_EVENTS[event.event_type]
+    detail = f"{esp_name}: {event.description or event.mta_response or event.event_type}"
+    services.suppress(recipient, reason, detail)
+    delivery_id = (event.metadata or {}).get("delivery", "")
+    if str(delivery_id).isdigit():
+        Delivery.objects.filter(pk=int(delivery_id)).update(status=status, detail=detail[:300])
+    log.info("newsletter: %s suppressed (%s)", recipient, event.event_type)
+
+
+TOKEN_IN_SUBJECT = re.compile(r"unsubscribe\s+([A-Za-z0-9_-]{10,64})")
+
+
+def on_inbound(sender, event, esp_name, **kwargs) -> None:
+    """A mail to the List-Unsubscribe mailto address: its subject names the token."""
+    found = TOKEN_IN_SUBJECT.search(event.message.get("Subject", "") if event.message else "")
+    if found:
+        subscriber = services.subscriber_for_token(found[1])
+        if subscriber is not None:
+            services.unsubscribe(subscriber)
