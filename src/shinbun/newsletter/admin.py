@@ -81,25 +81,22 @@ class EditionAdmin(admin.ModelAdmin):
             {"counts": delivery.counts(obj), "edition": obj},
         )
 
-    @admin.action(description=_("選んだ号を配信予約する(記事5本が必要です)"))
-    def schedule(self, request, queryset):
+    def _each(self, request, queryset, change, done: str) -> None:
         for edition in queryset:
             try:
-                editions.schedule(edition)
+                change(edition)
             except editions.EditionError as error:
                 self.message_user(request, f"{edition}: {error}", messages.ERROR)
             else:
-                self.message_user(request, _("「%s」を配信予約しました。") % edition)
+                self.message_user(request, done % edition)
+
+    @admin.action(description=_("選んだ号を配信予約する(記事5本が必要です)"))
+    def schedule(self, request, queryset):
+        self._each(request, queryset, editions.schedule, _("「%s」を配信予約しました。"))
 
     @admin.action(description=_("選んだ号の配信予約を取り消す"))
     def unschedule(self, request, queryset):
-        for edition in queryset:
-            try:
-                editions.unschedule(edition)
-            except editions.EditionError as error:
-                self.message_user(request, f"{edition}: {error}", messages.ERROR)
-            else:
-                self.message_user(request, _("「%s」の配信予約を取り消しました。") % edition)
+        self._each(request, queryset, editions.unschedule, _("「%s」の配信予約を取り消しました。"))
 
     @admin.action(description=_("自分のメールアドレスにテスト送信する"))
     def send_test(self, request, queryset):
