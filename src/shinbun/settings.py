@@ -248,8 +248,11 @@ if HUEY["consumer"]["worker_type"] not in ("thread", "process"):
 # before another worker may take the rows over (a crashed worker's batch comes back then),
 # and the mailbox named in List-Unsubscribe's mailto (empty: the https link only).
 NEWSLETTER_SEND_TIME = env_str("SHINBUN_NEWSLETTER_SEND_TIME", "07:00")
-if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", NEWSLETTER_SEND_TIME):
-    raise ConfigError("SHINBUN_NEWSLETTER_SEND_TIME must be HH:MM, e.g. 07:00")
+# The daily My News digest goes out at this time (Japan time) to the members who asked.
+DIGEST_SEND_TIME = env_str("SHINBUN_DIGEST_SEND_TIME", "06:30")
+for _name, _value in (("NEWSLETTER", NEWSLETTER_SEND_TIME), ("DIGEST", DIGEST_SEND_TIME)):
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", _value):
+        raise ConfigError(f"SHINBUN_{_name}_SEND_TIME must be HH:MM, e.g. 07:00")
 NEWSLETTER_BATCH = env_int("SHINBUN_NEWSLETTER_BATCH", 100, minimum=1)
 NEWSLETTER_LEASE_SECONDS = env_int("SHINBUN_NEWSLETTER_LEASE_SECONDS", 300, minimum=1)
 NEWSLETTER_UNSUBSCRIBE_MAILTO = env_str("SHINBUN_NEWSLETTER_UNSUBSCRIBE_MAILTO", "")

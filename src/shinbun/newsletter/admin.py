@@ -29,8 +29,8 @@ class EditionItemInline(admin.TabularInline):
 
 @admin.register(Edition)
 class EditionAdmin(admin.ModelAdmin):
-    list_display = ["subject", "send_at_jst", "status", "results_line"]
-    list_filter = ["status"]
+    list_display = ["subject", "kind", "send_at_jst", "status", "results_line"]
+    list_filter = ["kind", "status"]
     search_fields = ["subject"]
     inlines = [EditionItemInline]
     fields = ["subject", "intro", "send_at", "status", "preview", "results"]
@@ -137,10 +137,18 @@ class ConsentInline(admin.TabularInline):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ["email", "status", "created", "confirmed_at", "unsubscribed_at"]
-    list_filter = ["status"]
+    list_display = ["email", "kind", "status", "created", "confirmed_at", "unsubscribed_at"]
+    list_filter = ["kind", "status"]
     search_fields = ["email_key"]
-    fields = ["email", "status", "created", "confirmed_at", "unsubscribed_at", "unsubscribed_from"]
+    fields = [
+        "email",
+        "kind",
+        "status",
+        "created",
+        "confirmed_at",
+        "unsubscribed_at",
+        "unsubscribed_from",
+    ]
     readonly_fields = fields
     inlines = [ConsentInline]
 

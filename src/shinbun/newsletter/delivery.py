@@ -66,7 +66,7 @@ def plan(edition: Edition, now: datetime | None = None) -> int:
                 f"INSERT INTO {delivery} "
                 "(edition_id, subscriber_id, status, attempts, due_at, claimed_by, detail) "
                 f"SELECT %s, s.id, %s, 0, %s, '', '' FROM {subscriber} s "
-                "WHERE s.status = %s AND NOT EXISTS "
+                "WHERE s.status = %s AND s.kind = %s AND NOT EXISTS "
                 f"(SELECT 1 FROM {suppression} x WHERE x.email_key = s.email_key) "
                 "ON CONFLICT (edition_id, subscriber_id) DO NOTHING",
                 [
@@ -75,6 +75,7 @@ def plan(edition: Edition, now: datetime | None = None) -> int:
                     # As the ORM writes it (SQLite compares the text).
                     Delivery._meta.get_field("due_at").get_db_prep_value(now, connection),
                     Subscriber.Status.ACTIVE,
+                    edition.kind,
                 ],
             )
             added = cursor.rowcount
@@ -97,12 +98,17 @@ def due_editions(now: datetime | None = None):
 
 @dataclass(frozen=True)
 class Rendered:
-    """An edition rendered once, with slots for each subscriber's address and token."""
+    """An edition rendered once, with slots for each subscriber's address and token: the
+    composer of 「ニュース5本」 (the digest's, in digest.py, renders per member)."""
 
     edition_id: int
     subject: str
     text: str
     html: str
+
+    def message(self, delivery: Delivery) -> EmailMultiAlternatives:
+        subscriber = delivery.subscriber
+        return message(self, subscriber.email, subscriber.token, delivery.pk)
 
 
 def edition_items(edition: Edition) -> list[dict]:
@@ -152,28 +158,43 @@ def list_unsubscribe(token: str, edition_id: int) -> str:
     return ", ".join(links)
 
 
-def message(rendered: Rendered, email: str, token: str, delivery_id: int | str):
-    """The edition for one subscriber, with their own unsubscribe link and headers
-    (RFC 2369 List-Unsubscribe, RFC 8058 one-click)."""
-
-    def fill(content: str, address: str) -> str:
-        return content.replace(TOKEN_SLOT, token).replace(EMAIL_SLOT, address)
-
+def addressed(
+    subject: str, text: str, html: str, email: str, token: str, edition_id, delivery_id
+) -> EmailMultiAlternatives:
+    """One subscriber's message with the list's headers: their own unsubscribe link
+    (RFC 2369 List-Unsubscribe, RFC 8058 one-click) and the Message-ID of the delivery."""
     msg = EmailMultiAlternatives(
-        subject=rendered.subject,
-        body=fill(rendered.text, email),
+        subject=subject,
+        body=text,
         to=[email],
         headers={
-            "Message-ID": message_id(rendered.edition_id, delivery_id),
-            "List-Unsubscribe": list_unsubscribe(token, rendered.edition_id),
+            "Message-ID": message_id(edition_id, delivery_id),
+            "List-Unsubscribe": list_unsubscribe(token, edition_id),
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "List-Id": f"<news5.{message_id(0, 0).rpartition('@')[2].rstrip('>')}>",
         },
     )
-    msg.attach_alternative(fill(rendered.html, escape(email)), "text/html")
+    msg.attach_alternative(html, "text/html")
     # Providers' webhooks (django-anymail) report bounces with this; SMTP ignores it.
     msg.metadata = {"delivery": str(delivery_id)}
     return msg
+
+
+def message(rendered: Rendered, email: str, token: str, delivery_id: int | str):
+    """The edition for one subscriber: the slots filled with their address and token."""
+
+    def fill(content: str, address: str) -> str:
+        return content.replace(TOKEN_SLOT, token).replace(EMAIL_SLOT, address)
+
+    return addressed(
+        rendered.subject,
+        fill(rendered.text, email),
+        fill(rendered.html, escape(email)),
+        email,
+        token,
+        rendered.edition_id,
+        delivery_id,
+    )
 
 
 # Claiming and sending -------------------------------------------------------------------
@@ -254,8 +275,9 @@ def _defer(delivery: Delivery, worker: str, detail: str, now: datetime) -> None:
     )
 
 
-def send_batch(rendered: Rendered, batch: list[Delivery], worker: str, connection=None) -> int:
-    """Send a claimed batch over one connection; returns the messages the server took."""
+def send_batch(composer, batch: list[Delivery], worker: str, connection=None) -> int:
+    """Send a claimed batch over one connection; returns the messages the server took.
+    ``composer.message(delivery)`` makes each message (None: nothing to send to them)."""
     suppressed = set(
         Suppression.objects.filter(
             email_key__in=[d.subscriber.email_key for d in batch]
@@ -270,7 +292,15 @@ def send_batch(rendered: Rendered, batch: list[Delivery], worker: str, connectio
             if subscriber.status != Subscriber.Status.ACTIVE or subscriber.email_key in suppressed:
                 _settle(delivery, worker, status=Delivery.Status.SKIPPED)
                 continue
-            msg = message(rendered, subscriber.email, subscriber.token, delivery.pk)
+            try:
+                msg = composer.message(delivery)
+            except Exception as error:  # one member's message must not stop the others
+                log.exception("newsletter: delivery %s could not be composed", delivery.pk)
+                _settle(delivery, worker, status=Delivery.Status.FAILED, detail=str(error)[:300])
+                continue
+            if msg is None:
+                _settle(delivery, worker, status=Delivery.Status.SKIPPED)
+                continue
             try:
                 connection.send_messages([msg])
             except (smtplib.SMTPException, OSError) as error:
@@ -311,19 +341,24 @@ def release(batch: list[Delivery], worker: str, due_at: datetime, detail: str = 
 
 
 def send_edition(
-    edition: Edition, *, worker: str | None = None, wait_for_leases: bool = False, progress=None
+    edition: Edition,
+    *,
+    composer=None,
+    worker: str | None = None,
+    wait_for_leases: bool = False,
+    progress=None,
 ) -> int:
     """Send what is open of a planned edition until nothing is left to claim; returns the
     messages sent. ``wait_for_leases``: also wait for rows another worker holds (the
     command does, to finish an edition a crashed worker left; the queue's tasks do not).
     ``progress(n)`` is called with each batch's count of settled rows."""
     worker = worker or worker_name()
-    rendered = render_edition(edition)
+    composer = composer or render_edition(edition)
     sent = 0
     while True:
         batch = claim(edition.pk, worker)
         if batch:
-            sent += send_batch(rendered, batch, worker)
+            sent += send_batch(composer, batch, worker)
             if progress is not None:
                 progress(len(batch))
             continue

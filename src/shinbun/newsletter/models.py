@@ -22,17 +22,30 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+class Kind(models.TextChoices):
+    """The two lists: the editors' 「ニュース5本」 for any address that signed up, and the
+    daily My News digest for paid members who asked for it on their account page."""
+
+    NEWS5 = "news5", _("ニュース5本")
+    DIGEST = "digest", _("Myニュースのまとめ")
+
+
 class Subscriber(models.Model):
-    """An address that asked for the newsletter. It creates no account; unsubscribing
-    keeps the row (and its consent records) with the date it ended."""
+    """An address on one list. A sign-up creates no account; unsubscribing keeps the row
+    (and its consent records) with the date it ended."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("確認待ち")
         ACTIVE = "active", _("配信中")
         UNSUBSCRIBED = "unsubscribed", _("配信停止")
 
+    kind = models.CharField(_("種類"), max_length=8, choices=Kind.choices, default=Kind.NEWS5)
     email = models.EmailField(_("メールアドレス"), max_length=254)
-    email_key = models.CharField(max_length=254, unique=True, editable=False)
+    email_key = models.CharField(max_length=254, editable=False)
+    # The member a digest goes to (it follows their current address); none for 「ニュース5本」.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     status = models.CharField(
         _("状態"), max_length=12, choices=Status.choices, default=Status.PENDING
     )
@@ -55,6 +68,12 @@ class Subscriber(models.Model):
     class Meta:
         verbose_name = _("購読者")
         verbose_name_plural = _("購読者")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "email_key"], name="subscriber_once"),
+            models.UniqueConstraint(
+                fields=["user"], name="digest_once", condition=Q(kind="digest")
+            ),
+        ]
         indexes = [models.Index(fields=["status", "id"], name="subscriber_status")]
 
     def __str__(self) -> str:
@@ -92,8 +111,9 @@ class Consent(models.Model):
 
 
 class Edition(models.Model):
-    """One morning's 「ニュース5本」: five articles in order with a note each, sent at
-    ``send_at``. Planning writes its deliveries; the workers send them."""
+    """One morning's 「ニュース5本」 (five articles in order with a note each), or one
+    day's My News digest (no items: each member's is their own), sent at ``send_at``.
+    Planning writes its deliveries; the workers send them."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("下書き")
@@ -101,6 +121,7 @@ class Edition(models.Model):
         SENDING = "sending", _("配信中")
         SENT = "sent", _("配信済み")
 
+    kind = models.CharField(_("種類"), max_length=8, choices=Kind.choices, default=Kind.NEWS5)
     subject = models.CharField(_("件名"), max_length=120)
     intro = models.TextField(_("前書き"), blank=True, max_length=400)
     send_at = models.DateTimeField(_("配信日時"))
@@ -119,6 +140,11 @@ class Edition(models.Model):
         verbose_name_plural = _("配信号")
         ordering = ["-send_at"]
         indexes = [models.Index(fields=["status", "send_at"], name="edition_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["send_at"], name="digest_edition_once", condition=Q(kind="digest")
+            )
+        ]
 
     def __str__(self) -> str:
         return self.subject

@@ -21,10 +21,9 @@ def on_tracking(sender, event, esp_name, **kwargs) -> None:
     if not recipient:
         return
     if event.event_type == "unsubscribed":
-        subscriber = services.Subscriber.objects.filter(
-            email_key=services.address_key(recipient)
-        ).first()
-        if subscriber is not None:
+        # The provider's unsubscribe knows no list: every list of the address stops.
+        key = services.address_key(recipient)
+        for subscriber in services.Subscriber.objects.filter(email_key=key):
             services.unsubscribe(subscriber)
         return
     if event.event_type not in SUPPRESSING_EVENTS:

@@ -19,6 +19,7 @@ from shinbun.newsletter.models import (
     Consent,
     Delivery,
     Edition,
+    Kind,
     Subscriber,
     Suppression,
     address_key,
@@ -87,7 +88,7 @@ def sign_up(
     key = address_key(email)
     with transaction.atomic():
         subscriber, _created = Subscriber.objects.get_or_create(
-            email_key=key, defaults={"email": email.strip()}
+            kind=Kind.NEWS5, email_key=key, defaults={"email": email.strip()}
         )
         # One sign-up at a time per address: the interval below is checked and set once.
         subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
@@ -197,9 +198,8 @@ def suppress(email: str, reason: str, detail: str = "") -> None:
         Suppression.objects.get_or_create(
             email_key=key, defaults={"reason": reason, "detail": detail[:300]}
         )
-        subscriber = Subscriber.objects.filter(email_key=key).first()
-        if subscriber is not None:
-            _skip_open_deliveries(subscriber.pk)
+        for subscriber_id in Subscriber.objects.filter(email_key=key).values_list("pk", flat=True):
+            _skip_open_deliveries(subscriber_id)
 
 
 def _skip_open_deliveries(subscriber_id: int) -> None:
@@ -222,3 +222,54 @@ def consent_text(site_name: str | None = None) -> str:
         )
         % {"site_name": site_name or settings.SITE_NAME}
     )
+
+
+# The My News digest ---------------------------------------------------------------------
+
+
+def digest_consent_text() -> str:
+    return str(
+        _(
+            "Myニュースに新しい記事が届いた日の朝、その見出しをまとめてご登録のメールアドレス"
+            "にお送りします。配信はアカウントページかメールのリンクからいつでも停止できます。"
+        )
+    )
+
+
+def digest_subscriber(user) -> Subscriber | None:
+    return Subscriber.objects.filter(kind=Kind.DIGEST, user=user).first()
+
+
+def wants_digest(user) -> bool:
+    found = digest_subscriber(user)
+    return found is not None and found.status == Subscriber.Status.ACTIVE
+
+
+def set_digest(user, on: bool, *, form_url: str = "", now: datetime | None = None) -> bool:
+    """Turn the member's daily digest on (their verified account address needs no second
+    confirmation; the consent is recorded as for the newsletter) or off. Harmless to
+    repeat; returns whether anything changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        subscriber, _created = Subscriber.objects.select_for_update().get_or_create(
+            kind=Kind.DIGEST, user=user, defaults={"email": user.email}
+        )
+        if not on:
+            return unsubscribe(subscriber, now=now)
+        if subscriber.status == Subscriber.Status.ACTIVE:
+            return False
+        subscriber.email = user.email
+        subscriber.status = Subscriber.Status.ACTIVE
+        subscriber.confirmed_at = now
+        subscriber.unsubscribed_at = None
+        subscriber.unsubscribed_from = None
+        subscriber.save()
+        Consent.objects.create(
+            subscriber=subscriber,
+            email=user.email,
+            created=now,
+            form_url=form_url[:500],
+            text=digest_consent_text(),
+            confirmed_at=now,
+        )
+    return True

@@ -4,7 +4,7 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from shinbun.newsletter import delivery, mails
+from shinbun.newsletter import delivery, digest, mails
 from shinbun.newsletter.models import Edition
 
 
@@ -17,13 +17,15 @@ def send_confirmation(consent_id: int) -> None:
 def deliver(edition_id: int) -> None:
     edition = Edition.objects.filter(pk=edition_id).first()
     if edition is not None:
-        delivery.send_edition(edition)
+        digest.send(edition)
 
 
 @db_periodic_task(crontab(minute="*"))
 def send_due_editions() -> None:
     """Plan what is due, then put every worker on what is being sent (claims keep them
-    apart; retries of deferred messages are picked up here as their time comes)."""
+    apart; retries of deferred messages are picked up here as their time comes). The
+    day's My News digest is made here once its time has come."""
+    digest.todays_edition()
     for edition in delivery.due_editions():
         delivery.plan(edition)
     for edition_id in Edition.objects.filter(status=Edition.Status.SENDING).values_list(

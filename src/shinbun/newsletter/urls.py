@@ -9,4 +9,5 @@ urlpatterns = [
     path("newsletter/signup/", views.signup, name="signup"),
     path("newsletter/confirm/<str:token>/", views.confirm, name="confirm"),
     path("newsletter/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("newsletter/digest/", views.digest, name="digest"),
 ]

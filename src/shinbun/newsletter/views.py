@@ -4,6 +4,8 @@ confirmation link that also opens the article, and unsubscribing without logging
 from functools import partial
 
 from allauth.account.models import EmailAddress
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -184,3 +186,34 @@ def unsubscribe(request, token: str):
         services.unsubscribe(subscriber, edition_id=int(edition) if edition.isdigit() else None)
         return render(request, "newsletter/unsubscribed.html", {"subscriber": subscriber})
     return render(request, "newsletter/unsubscribe.html", {"subscriber": subscriber})
+
+
+@login_required
+@require_POST
+def digest(request):
+    """The account page's switch for the daily My News digest."""
+    state = request.POST.get("state", "")
+    if state not in ("on", "off"):
+        return render(
+            request,
+            "newsletter/message.html",
+            {"message": _("操作を実行できませんでした。時間を空けて再度お試しください。")},
+            status=400,
+        )
+    if state == "on" and not entitlements.reader_for(request.user).is_paid:
+        return render(
+            request,
+            "newsletter/message.html",
+            {"message": _("Myニュースのまとめメールは有料会員の方のみご利用になれます。")},
+            status=403,
+        )
+    services.set_digest(
+        request.user, state == "on", form_url=absolute_url(request, reverse("members:account"))
+    )
+    messages.success(
+        request,
+        _("Myニュースのまとめメールを受け取る設定にしました。")
+        if state == "on"
+        else _("Myニュースのまとめメールを停止しました。"),
+    )
+    return HttpResponseRedirect(reverse("members:account"))

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from shinbun.newsletter import delivery
+from shinbun.newsletter import delivery, digest
 from shinbun.newsletter.models import Delivery, Edition
 
 
@@ -46,7 +46,7 @@ class Command(BaseCommand):
         with tqdm(
             total=open_rows, desc=str(edition), unit="通", disable=no_progress, file=self.stderr
         ) as bar:
-            sent = delivery.send_edition(edition, wait_for_leases=True, progress=bar.update)
+            sent = digest.send(edition, wait_for_leases=True, progress=bar.update)
         found = delivery.counts(edition)
         self.stdout.write(
             f"{edition}: sent {sent} now; in all sent {found['sent']}, deferred "
