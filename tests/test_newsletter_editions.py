@@ -243,3 +243,41 @@ def test_the_demo_has_a_scheduled_edition_and_loads_twice_the_same(db):
     assert edition.status == "scheduled" and edition.items.count() == 5
     assert Subscriber.objects.filter(status="active").count() == 2
     assert editions.problems(edition) == []
+
+
+@pytest.mark.parametrize("provider", ["mailgun", "sendgrid", "postmark"])
+@pytest.mark.parametrize("secret", [None, "user:pass"])
+def test_a_provider_not_configured_is_a_404_not_an_error(client, db, settings, provider, secret):
+    # Without the webhooks' secret nothing is taken; with it, a provider needing keys it
+    # lacks is refused too. Either way nobody is suppressed by an unauthenticated post.
+    settings.ANYMAIL = {"WEBHOOK_SECRET": secret} if secret else {}
+    auth = {"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"}
+    body = json.dumps(failed_event("victim@example.jp", 0))
+    response = client.post(
+        f"/anymail/{provider}/tracking/", body, content_type="application/json", **auth
+    )
+    if secret and provider != "mailgun":
+        assert response.status_code in (200, 400)  # configured: anymail's own answer
+    else:
+        assert response.status_code == 404
+        assert "受け付けていません" in response.content.decode()
+    assert not Suppression.objects.exists()
+
+
+def test_the_provider_gets_each_deliverys_id_and_suppressed_addresses_show_in_the_admin(
+    settings, edition, subscribers, editor_client
+):
+    # anymail's own test backend records what a provider's API would receive.
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    edition.status = "scheduled"
+    edition.save()
+    delivery.plan(edition)
+    delivery.send_edition(edition)
+    sent = {m.to[0]: m for m in mail.outbox}
+    for row in Delivery.objects.select_related("subscriber"):
+        assert sent[row.subscriber.email].metadata == {"delivery": str(row.pk)}
+    from shinbun.newsletter import services
+
+    services.suppress(subscribers[2].email, Suppression.Reason.COMPLAINED, "test")
+    page = editor_client.get("/admin/newsletter/suppression/").content.decode()
+    assert subscribers[2].email_key in page

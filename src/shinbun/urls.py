@@ -36,7 +36,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("payments/stripe/webhook/", stripe_webhook, name="stripe_webhook"),
     # Mail providers' reports (bounces, complaints) and inbound mail, by django-anymail.
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include("shinbun.newsletter.webhooks")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("shinbun.newsroom.feed_urls")),
 ]
