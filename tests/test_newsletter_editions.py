@@ -281,3 +281,14 @@ def test_the_provider_gets_each_deliverys_id_and_suppressed_addresses_show_in_th
     services.suppress(subscribers[2].email, Suppression.Reason.COMPLAINED, "test")
     page = editor_client.get("/admin/newsletter/suppression/").content.decode()
     assert subscribers[2].email_key in page
+
+
+def test_send_now_brings_a_scheduled_edition_forward(editor_client, edition, subscribers):
+    action = {"_selected_action": [edition.pk], "action": "send_now"}
+    editor_client.post("/admin/newsletter/edition/", action)
+    assert Edition.objects.get(pk=edition.pk).status == "draft"  # a draft is not sent
+    editions.schedule(edition)
+    with time_machine.travel(datetime(2026, 12, 1, 9, tzinfo=JST), tick=False):
+        editor_client.post("/admin/newsletter/edition/", action)
+        tasks.send_due_editions.call_local()
+    assert len(mail.outbox) == 3

@@ -35,7 +35,7 @@ class EditionAdmin(admin.ModelAdmin):
     inlines = [EditionItemInline]
     fields = ["subject", "intro", "send_at", "status", "preview", "results"]
     readonly_fields = ["status", "preview", "results"]
-    actions = ["schedule", "unschedule", "send_test"]
+    actions = ["schedule", "unschedule", "send_now", "send_test"]
 
     def get_changeform_initial_data(self, request):
         return {
@@ -97,6 +97,15 @@ class EditionAdmin(admin.ModelAdmin):
     @admin.action(description=_("選んだ号の配信予約を取り消す"))
     def unschedule(self, request, queryset):
         self._each(request, queryset, editions.unschedule, _("「%s」の配信予約を取り消しました。"))
+
+    @admin.action(description=_("選んだ配信予約中の号を今すぐ配信する"))
+    def send_now(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            editions.send_now,
+            _("「%s」の配信を1分以内に始めます(配信結果はこの画面で確認できます)。"),
+        )
 
     @admin.action(description=_("自分のメールアドレスにテスト送信する"))
     def send_test(self, request, queryset):
