@@ -115,3 +115,13 @@ def test_the_newsletter_and_the_digest_are_separate_lists(paid_member):
     news5 = Edition.objects.create(subject="5本", send_at=MORNING, status="scheduled")
     assert delivery.plan(news5) == 1
     assert Delivery.objects.get().subscriber.kind == "news5"
+
+
+def test_deleting_the_account_ends_the_digest_and_keeps_the_consent(paid_member, editor):
+    from shinbun.members.accounts import delete_account
+
+    services.set_digest(paid_member, True)
+    delete_account(paid_member, actor=editor, reason="test")
+    subscriber = Subscriber.objects.get(kind="digest")
+    assert subscriber.user is None and subscriber.status == "unsubscribed"
+    assert Consent.objects.filter(subscriber=subscriber).exists()

@@ -43,8 +43,10 @@ class Subscriber(models.Model):
     email = models.EmailField(_("メールアドレス"), max_length=254)
     email_key = models.CharField(max_length=254, editable=False)
     # The member a digest goes to (it follows their current address); none for 「ニュース5本」.
+    # A deleted account's digest ends (receivers.on_user_deleted); the row and its consent
+    # records stay, as for anyone who unsubscribed.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     status = models.CharField(
         _("状態"), max_length=12, choices=Status.choices, default=Status.PENDING

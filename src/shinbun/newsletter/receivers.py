@@ -47,3 +47,9 @@ def on_inbound(sender, event, esp_name, **kwargs) -> None:
         subscriber = services.subscriber_for_token(found[1])
         if subscriber is not None:
             services.unsubscribe(subscriber)
+
+
+def on_user_deleted(sender, instance, **kwargs) -> None:
+    """An account that is deleted receives no more digests."""
+    for subscriber in services.Subscriber.objects.filter(user=instance):
+        services.unsubscribe(subscriber)
