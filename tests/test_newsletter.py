@@ -9,6 +9,7 @@ from django.core import mail
 
 from shinbun.newsletter import services
 from shinbun.newsletter.models import Consent, Subscriber
+from tests.processes import free_port
 
 SENT = (
     "入力いただいたメールアドレスにメールを送付しました。"
@@ -215,3 +216,15 @@ def test_a_tampered_unsubscribe_token(db, visitor):
     assert response.status_code == 404
     assert "正しくありません" in response.content.decode()
     assert Subscriber.objects.get().status == "active"
+
+
+def test_a_sign_up_while_the_shared_cache_is_down_still_works(
+    sign_up, visitor, unlockable, settings
+):
+    # Redis unreachable: django-redis ignores the errors (IGNORE_EXCEPTIONS), counters read 0.
+    from shinbun.settings import redis_cache
+
+    settings.CACHES = {"default": redis_cache(f"redis://127.0.0.1:{free_port()}/0")}
+    answer = sign_up(visitor, "down@example.jp", unlockable)
+    assert answer.status_code == 200 and answer.json()["message"] == SENT
+    assert len(mail.outbox) == 1

@@ -43,7 +43,9 @@ class CachedStates:
 
     def __init__(self, *states: CachedState):
         self.read = {state.key for state in states}
-        self.found = cache.get_many(list(self.read))
+        # A copy: with Redis down, django-redis answers every get_many with one shared
+        # dict, which adding the loaded states would fill for every later caller.
+        self.found = dict(cache.get_many(list(self.read)))
 
     def value(self, state: CachedState) -> Any:
         if state.key not in self.read:
@@ -62,3 +64,16 @@ def read_through(*states: CachedState) -> list:
     """The values of these states, from the cache in one round trip, or loaded and kept."""
     found = CachedStates(*states)
     return [found.value(state) for state in states]
+
+
+def count(key: str, seconds: int) -> int:
+    """Add one to the counter at ``key`` (created for ``seconds``) and return the count
+    now; 0 while the cache is down (Redis's errors are ignored: nothing is counted and
+    nothing refused). Both cache backends increment atomically, so concurrent calls all
+    count."""
+    cache.add(key, 0, seconds)
+    try:
+        return cache.incr(key) or 0
+    except ValueError:  # the counter expired or was evicted between the two calls
+        cache.add(key, 1, seconds)
+        return 1

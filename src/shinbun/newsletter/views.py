@@ -6,7 +6,6 @@ from functools import partial
 from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from shinbun.core.cache import count
 from shinbun.core.links import absolute_url
 from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.members import entitlements
@@ -38,12 +38,7 @@ def index(request):
 
 
 def _too_many(request) -> bool:
-    key = f"newsletter:signup:{client_ip(request)}"
-    cache.add(key, 0, SIGNUP_WINDOW)
-    try:
-        return cache.incr(key) > SIGNUP_LIMIT
-    except ValueError:  # the entry expired between the two calls
-        return False
+    return count(f"newsletter:signup:{client_ip(request)}", SIGNUP_WINDOW) > SIGNUP_LIMIT
 
 
 def _answer(request, message: str, status: int, article=None, outcome: str = ""):
