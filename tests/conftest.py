@@ -1,8 +1,9 @@
 """The base set of readers and the content factories every test builds on.
 
 Readers (STYLE.md, after healthchecks' alice/bob/charlie): ``visitor`` (an anonymous
-client), ``free_member``, ``paid_member``, ``expert`` and ``editor`` (staff, in the
-編集者 group). ``client_for(user)`` gives a client logged in as that user.
+client), ``free_member``, ``paid_member``, ``expert``, ``editor`` (staff, in the
+編集者 group) and ``operator`` (staff, 運用). ``client_for(user)`` gives a client logged
+in as that user.
 Content comes from ``make`` (``make.article(...)``, ``make.section(...)``, ...).
 """
 
@@ -21,6 +22,7 @@ from hypothesis import settings as hypothesis_settings
 from shinbun.members.demo import load_plans, make_paid
 from shinbun.members.entitlements import meter_month
 from shinbun.members.models import Campaign, MeteredRead, Plan, User
+from shinbun.members.roles import OPERATOR, role_group
 from shinbun.members.services import start_trial
 from shinbun.newsroom.demo.loader import editor_group
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
@@ -123,6 +125,15 @@ def editor(db):  # 編集者
         "editor@example.jp", PASSWORD, display_name="編集者 次郎", is_staff=True
     )
     user.groups.add(editor_group())
+    return user
+
+
+@pytest.fixture
+def operator(db):  # 運用: membership, payments and the newsletter's lists
+    user = User.objects.create_user(
+        "operator@example.jp", PASSWORD, display_name="運用 三郎", is_staff=True
+    )
+    user.groups.add(role_group(OPERATOR))
     return user
 
 

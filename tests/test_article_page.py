@@ -164,9 +164,11 @@ def test_figure_rendered_as_svg_with_caption_and_credit(visitor, article, parse_
     assert "実質賃金の推移" in figure["text"]
     assert doc.one("figcaption")["text"].split() == ["前年同月比", "出所:厚生労働省"]
     assert doc.one("span", class_="credit")["text"] == "出所:厚生労働省"
-    svg = doc.one("svg")
-    assert svg["xmlns"] == "http://www.w3.org/2000/svg"
-    assert "1月" in svg["text"]
+    # one drawing for a wide column and one for a phone's; the stylesheet shows one
+    for drawing in ("chart-wide", "chart-narrow"):
+        svg = doc.one("svg", class_=drawing)
+        assert svg["xmlns"] == "http://www.w3.org/2000/svg"
+        assert "1月" in svg["text"]
     assert "<h2>小見出しです</h2>" in response.text
 
 
@@ -273,7 +275,7 @@ def test_print_view(visitor, article, parse_html):
     doc = parse_html(response)
     assert doc.one("h1", class_="headline")["text"] == article.headline
     assert BODY_MARKER in response.text
-    assert doc.one("svg")
+    assert doc.one("svg", class_="chart-wide")
     assert "図表を保存する" not in response.text  # no member buttons on paper
     assert doc.one("p", class_="print-url")["text"] == canonical_of(article)
     assert doc.one("meta", name="robots")["content"] == "noindex"

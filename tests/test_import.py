@@ -467,10 +467,10 @@ def test_import_purges_every_page_the_article_appears_on(
     section = make.section(slug="sports-watch", name="スポーツ")
     old = make.article(section=section, headline="前からある記事")
     pages = ["/", section.get_absolute_url(), "/feeds/rss/"]
-    for url in pages:  # cached now
-        assert "前からある記事" in visitor.get(url).text, url
+    for url in pages:  # cached now; headlines carry <wbr> between phrases
+        assert "前からある記事" in visitor.get(url).text.replace("<wbr>", ""), url
     with django_capture_on_commit_callbacks(execute=True):
         run_import(write_jsonl(tmp_path / "new.jsonl", [record(1, title="取り込んだ新しい記事")]))
     for url in pages:
-        assert "取り込んだ新しい記事" in visitor.get(url).text, url
+        assert "取り込んだ新しい記事" in visitor.get(url).text.replace("<wbr>", ""), url
     assert old.get_absolute_url() in visitor.get(section.get_absolute_url()).text

@@ -21,6 +21,8 @@ def test_home_shows_top_stories_and_sections(visitor, make, parse_html):
     politics = make.section(slug="politics", name="政治")
     economy = make.section(slug="economy", name="経済")
     make.section(slug="empty", name="空のセクション")
+    # the twelve newest fill the top stories and 新着; the boxes show the rest
+    newer = [make.article(section=economy) for _ in range(12)]
     old = make.article(section=politics, headline="古い政治記事")
     pinned = make.article(section=economy, headline="トップに掲載する記事", pinned=True)
     newest = make.article(section=economy, headline="最新の経済記事")
@@ -37,6 +39,8 @@ def test_home_shows_top_stories_and_sections(visitor, make, parse_html):
     }
     assert set(boxes) == {"政治", "経済"}
     assert "古い政治記事" in boxes["政治"]
+    assert "トップに掲載する記事" not in boxes["経済"]  # each story once
+    assert newer[0].headline not in boxes["経済"]
     assert "下書き" not in response.text
     assert old.get_absolute_url() in article_links(response, parse_html)
 

@@ -265,7 +265,7 @@ def test_a_provider_not_configured_is_a_404_not_an_error(client, db, settings, p
 
 
 def test_the_provider_gets_each_deliverys_id_and_suppressed_addresses_show_in_the_admin(
-    settings, edition, subscribers, editor_client
+    settings, edition, subscribers, client_for, operator
 ):
     # anymail's own test backend records what a provider's API would receive.
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
@@ -279,7 +279,7 @@ def test_the_provider_gets_each_deliverys_id_and_suppressed_addresses_show_in_th
     from shinbun.newsletter import services
 
     services.suppress(subscribers[2].email, Suppression.Reason.COMPLAINED, "test")
-    page = editor_client.get("/admin/newsletter/suppression/").content.decode()
+    page = client_for(operator).get("/admin/newsletter/suppression/").content.decode()
     assert subscribers[2].email_key in page
 
 

@@ -41,30 +41,32 @@ def test_each_mail_is_a_eml_file_named_in_sending_order(outbox, db):
     assert not list(outbox.glob(".*"))  # nothing half-written left behind
 
 
-def test_only_staff_read_the_outbox(outbox, client_for, visitor, free_member, editor):
+def test_only_operators_read_the_outbox(outbox, client_for, visitor, free_member, editor, operator):
     send("reader@example.jp")
     [mail_id] = [f.stem for f in outbox.glob("*.eml")]
     for path in ("/outbox/", f"/outbox/{mail_id}/", f"/outbox/{mail_id}/html/"):
         for client in (visitor, client_for(free_member)):
             response = client.get(path)
             assert response.status_code == 302 and "/admin/login/" in response.url, path
-        assert client_for(editor).get(path).status_code == 200, path
+        # Editors see no member's address, so no mail either.
+        assert client_for(editor).get(path).status_code == 403, path
+        assert client_for(operator).get(path).status_code == 200, path
 
 
-def test_the_list_shows_the_newest_first(outbox, client_for, editor, parse_html):
+def test_the_list_shows_the_newest_first(outbox, client_for, operator, parse_html):
     send("older@example.jp")
     send("newer@example.jp")
-    response = client_for(editor).get("/outbox/")
+    response = client_for(operator).get("/outbox/")
     assert response["Cache-Control"].startswith("max-age=0")
     rows = parse_html(response).all("td", class_="to")
     assert [row["text"] for row in rows] == ["newer@example.jp", "older@example.jp"]
     assert "パスワードの再設定" in response.text
 
 
-def test_a_mail_shows_its_headers_text_and_html(outbox, client_for, editor):
+def test_a_mail_shows_its_headers_text_and_html(outbox, client_for, operator):
     send("reader@example.jp", **{"List-Unsubscribe": f"<{BASE}/newsletter/unsubscribe/t/>"})
     [mail_id] = [f.stem for f in outbox.glob("*.eml")]
-    client = client_for(editor)
+    client = client_for(operator)
     page = client.get(f"/outbox/{mail_id}/")
     assert "<dt>List-Unsubscribe</dt>" in page.text and "reader@example.jp" in page.text
     assert f'<a href="{LINK}"' in page.text  # the link in the text part is clickable
@@ -83,26 +85,26 @@ def test_a_mail_shows_its_headers_text_and_html(outbox, client_for, editor):
 @pytest.mark.parametrize(
     "mail_id", ["..", "..%2F..%2Fsecret", "%2E%2E", "20261206T050102123456Z-00000000", "secret"]
 )
-def test_nothing_but_a_listed_mail_is_read(outbox, client_for, editor, mail_id):
+def test_nothing_but_a_listed_mail_is_read(outbox, client_for, operator, mail_id):
     send("reader@example.jp")
     (outbox.parent / "secret.eml").write_bytes(b"Subject: hidden\n\nTOP-SECRET-BODY")
     (outbox / "secret.eml").write_bytes(b"Subject: hidden\n\nTOP-SECRET-BODY")
-    client = client_for(editor)
+    client = client_for(operator)
     for path in (f"/outbox/{mail_id}/", f"/outbox/{mail_id}/html/"):
         response = client.get(path)
         assert response.status_code == 404 and "TOP-SECRET-BODY" not in response.text, path
 
 
 def test_the_header_links_staff_to_the_outbox_when_it_is_used(
-    outbox, settings, client_for, editor, free_member
+    outbox, settings, client_for, operator, free_member
 ):
-    assert 'href="/outbox/"' in client_for(editor).get("/accounts/").text
+    assert 'href="/outbox/"' in client_for(operator).get("/accounts/").text
     assert 'href="/outbox/"' not in client_for(free_member).get("/accounts/").text
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert 'href="/outbox/"' not in client_for(editor).get("/accounts/").text
+    assert 'href="/outbox/"' not in client_for(operator).get("/accounts/").text
 
 
-def test_an_empty_outbox(outbox, client_for, editor):
-    response = client_for(editor).get("/outbox/")
+def test_an_empty_outbox(outbox, client_for, operator):
+    response = client_for(operator).get("/outbox/")
     assert response.status_code == 200 and "まだメールはありません。" in response.text
-    assert client_for(editor).get("/outbox/?page=2").status_code == 404
+    assert client_for(operator).get("/outbox/?page=2").status_code == 404

@@ -109,15 +109,15 @@ def test_changes_purge_every_page_the_article_is_on(
         f"/en/articles/{article.pk}/",
         "/en/",
     ]
-    for url in urls:
-        assert "古い見出し" in visitor.get(url).text, url
+    for url in urls:  # headlines carry <wbr> between phrases (core/phrases.py)
+        assert "古い見出し" in visitor.get(url).text.replace("<wbr>", ""), url
 
     article.headline = "新しい見出し"
     with django_capture_on_commit_callbacks(execute=True):
         article.save()
         publishing.after_change(article.pk)
     for url in urls:
-        text = visitor.get(url).text
+        text = visitor.get(url).text.replace("<wbr>", "")
         assert "新しい見出し" in text, url
         assert "古い見出し" not in text, url
 

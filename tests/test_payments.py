@@ -12,6 +12,7 @@ import stripe
 
 from shinbun.members.campaigns import trial_offer
 from shinbun.members.models import AuditLog, Receipt, Subscription, WebhookEvent
+from tests.orders import confirmation, start
 
 SECRET = "whsec_test_secret"
 PERIOD_START = 1_775_000_000
@@ -30,7 +31,7 @@ def test_join_page_lists_plans_with_tax_inclusive_prices(client_for, free_member
 
 def test_a_free_member_starts_the_trial_at_once(client_for, free_member, plans):
     client = client_for(free_member)
-    response = client.post("/join/subscribe/", {"plan": "monthly", "trial": "1"})
+    response = start(client, "monthly", trial=True)
     assert response.status_code == 302 and response.url == "/accounts/"
     sub = Subscription.objects.get(user=free_member)
     assert sub.status == "trialing"
@@ -40,12 +41,12 @@ def test_a_free_member_starts_the_trial_at_once(client_for, free_member, plans):
 
 def test_subscribing_shows_plan_renewal_and_receipt(client_for, free_member, plans):
     client = client_for(free_member)
-    client.post("/join/subscribe/", {"plan": "yearly", "trial": "0"})
+    start(client, "yearly", trial=False)
     sub = Subscription.objects.get(user=free_member)
     page = client.get("/accounts/").text
     assert "年額プラン" in page and "次回の更新日" in page
     assert Receipt.objects.get(subscription=sub).number in page
-    assert "19800円" in page
+    assert "19,800円" in page
 
 
 def test_cancel_and_resume_from_the_account_page(client_for, paid_member):
@@ -59,7 +60,7 @@ def test_cancel_and_resume_from_the_account_page(client_for, paid_member):
 
 def test_someone_who_paid_recently_is_told_and_may_still_subscribe(client_for, free_member, plans):
     client = client_for(free_member)
-    client.post("/join/subscribe/", {"plan": "monthly", "trial": "0"})
+    start(client, "monthly", trial=False)
     sub = Subscription.objects.get(user=free_member)
     from shinbun.members.services import cancel
 
@@ -67,9 +68,9 @@ def test_someone_who_paid_recently_is_told_and_may_still_subscribe(client_for, f
     page = client.get("/join/").text
     assert "無料体験の対象外です" in page
     assert "春割で無料体験する</button>" not in page
-    refused = client.post("/join/subscribe/", {"plan": "monthly", "trial": "1"})
+    refused = confirmation(client, "monthly", trial=True)
     assert refused.status_code == 409 and "対象外" in refused.text
-    assert client.post("/join/subscribe/", {"plan": "monthly", "trial": "0"}).status_code == 302
+    assert start(client, "monthly", trial=False).status_code == 302
 
 
 @pytest.mark.parametrize("plan", ["", "nope", "x" * 500])
@@ -78,9 +79,9 @@ def test_bad_plan_is_a_clear_400(client_for, free_member, plans, plan):
     assert response.status_code == 400 and "プランを選んでください。" in response.text
 
 
-def test_visitors_are_sent_to_log_in_first(visitor, plans):
+def test_visitors_are_sent_to_sign_up_first(visitor, plans):
     response = visitor.post("/join/subscribe/", {"plan": "monthly"})
-    assert response.status_code == 302 and response.url.startswith("/accounts/login/?next=")
+    assert response.status_code == 302 and response.url == "/accounts/signup/?next=%2Fjoin%2F"
 
 
 # Stripe webhooks -----------------------------------------------------------------------
@@ -304,7 +305,7 @@ def test_stripe_checkout_session_for_the_plan(client_for, free_member, plans, fa
     plan = plans["monthly"]
     plan.stripe_price_id = "price_monthly"
     plan.save()
-    response = client_for(free_member).post("/join/subscribe/", {"plan": "monthly", "trial": "1"})
+    response = start(client_for(free_member), "monthly", trial=True)
     assert response.status_code == 302 and response.url == "https://checkout.example/cs_1"
     path, form = fake_stripe[0]
     assert path == "/v1/checkout/sessions"
@@ -329,7 +330,7 @@ def test_stripe_portal_link_and_cancel(client, client_for, free_member, plans, f
 def test_a_plan_without_a_stripe_price_is_refused_clearly(
     client_for, free_member, plans, fake_stripe
 ):
-    response = client_for(free_member).post("/join/subscribe/", {"plan": "monthly"})
+    response = start(client_for(free_member), "monthly", trial=False)
     assert response.status_code == 409
     assert "このプランは現在お申し込みいただけません。" in response.text
     assert not fake_stripe
@@ -354,5 +355,5 @@ def test_a_campaign_for_one_plan_offers_the_trial_only_there(
     monthly, yearly = page.split('<li class="plan">')[1:3]
     assert "月額プラン" in monthly and "春割で無料体験する" in monthly
     assert "年額プラン" in yearly and "春割で無料体験する" not in yearly
-    response = client_for(free_member).post("/join/subscribe/", {"plan": "yearly", "trial": "1"})
+    response = confirmation(client_for(free_member), "yearly", trial=True)
     assert response.status_code == 409

@@ -44,10 +44,10 @@ def demo(args) -> int:
     print(f"\nshinbun demo: http://{args.host}:{args.port}/  (data in {env['SHINBUN_DATA_DIR']})")
     print(
         "accounts (password shinbun-demo): free@example.jp paid@example.jp "
-        "expert@example.jp expert2@example.jp editor@example.jp",
+        "expert@example.jp expert2@example.jp editor@example.jp operator@example.jp",
     )
     if os.environ["EMAIL_BACKEND"] == "shinbun.core.mail.OutboxBackend":
-        print(f"e-mails: http://{args.host}:{args.port}/outbox/ (as editor@example.jp)")
+        print(f"e-mails: http://{args.host}:{args.port}/outbox/ (as operator@example.jp)")
     print(flush=True)
     exe = [sys.executable, "-m", "shinbun"]
     serve_command = [*exe, "serve", "--host", args.host, "--port", str(args.port), "--workers", "2"]

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "shinbun.think",
     "shinbun.mynews",
     "shinbun.newsletter",
+    "shinbun.sitepages",
 ]
 
 MIDDLEWARE = [
@@ -336,6 +337,9 @@ AXES_CLIENT_IP_CALLABLE = "shinbun.members.login_limits.client_ip"
 AXES_LOCKOUT_CALLABLE = "shinbun.members.login_limits.locked_out"
 # Failures only: successful logins are not kept as a second record of the reader.
 AXES_DISABLE_ACCESS_LOG = True
+# Lockouts are listed and lifted with `shinbun manage axes_*` (OPERATIONS.md); axes' own
+# admin pages speak only English.
+AXES_ENABLE_ADMIN = False
 # Kept out of the attempt rows' copy of the form and out of the logs.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login", "email", "csrfmiddlewaretoken"]
 AXES_VERBOSE = False
@@ -369,6 +373,8 @@ SECURE_SSL_REDIRECT = env_bool(
 # E-mail: the console until a backend is configured; `shinbun demo` writes each message to
 # the outbox (DATA_DIR/outbox/, read by staff at /outbox/).
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Who reads the demo's outbox (/outbox/): the mails name members, so the 運用 role, not 編集者.
+OUTBOX_PERMISSION = "members.view_user"
 # The SMTP relay, for django.core.mail.backends.smtp.EmailBackend.
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
@@ -391,6 +397,16 @@ PUBLISHER_ADDRESS = env_str(
     "SHINBUN_PUBLISHER_ADDRESS", "〒104-0045 東京都中央区築地9-9-9 シンブンビル"
 )
 CONTACT = env_str("SHINBUN_CONTACT", "support@example.jp")
+# The publisher's registration number as an issuer of qualified invoices (適格請求書発行事業者
+# の登録番号: T and 13 digits), printed on every receipt; empty for a publisher that is not
+# registered (receipts are then plain 領収書). The demo's is made up.
+INVOICE_REGISTRATION_NUMBER = env_str(
+    "SHINBUN_INVOICE_REGISTRATION_NUMBER", "T0000000000000" if DEBUG or TESTING or DEMO else ""
+)
+if INVOICE_REGISTRATION_NUMBER and not re.fullmatch(r"T[0-9]{13}", INVOICE_REGISTRATION_NUMBER):
+    raise ConfigError(
+        "SHINBUN_INVOICE_REGISTRATION_NUMBER must be T and 13 digits, e.g. T1234567890123"
+    )
 
 LOGGING = {
     "version": 1,

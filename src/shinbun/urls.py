@@ -12,6 +12,7 @@ from shinbun.core import views as core_views
 from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.members import views as members_views
 from shinbun.members.payments.views import stripe_webhook
+from shinbun.newsroom import views as newsroom_views
 from shinbun.newsroom.sitemaps import SITEMAPS, news_sitemap
 from shinbun.search import views as search_views
 
@@ -38,6 +39,8 @@ urlpatterns = [
     # Mail providers' reports (bounces, complaints) and inbound mail, by django-anymail.
     path("anymail/", include("shinbun.newsletter.webhooks")),
     path("i18n/setlang/", set_language, name="set_language"),
+    # The article page's read beacon (アクセスランキング), one URL in every language.
+    path("reads/<int:article_id>/", newsroom_views.read_beacon, name="read_beacon"),
     path("", include("shinbun.newsroom.feed_urls")),
 ]
 
@@ -49,6 +52,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("shinbun.members.urls")),
     path("accounts/", include("allauth.urls")),
     path("join/", members_views.join, name="join"),
+    path("join/confirm/", members_views.join_confirm, name="join_confirm"),
     path("join/subscribe/", members_views.subscribe, name="subscribe"),
     path("search/", search_views.search_page, name="search"),
     path("experts/", include("shinbun.think.urls")),
@@ -58,6 +62,7 @@ urlpatterns += i18n_patterns(
     path("outbox/<str:mail_id>/html/", outbox.html_part, name="outbox_html"),
     path("", include("shinbun.mynews.urls")),
     path("", include("shinbun.newsletter.urls")),
+    path("", include("shinbun.sitepages.urls")),
     path("", include("shinbun.newsroom.urls")),
     prefix_default_language=False,
 )

@@ -32,6 +32,8 @@ def test_sign_up_verify_trial_read_and_cancel(page, demo_article, live_server, a
     page.goto(f"{base}/join/")
     page.screenshot(path=artifacts / "join.png", full_page=True)
     page.click("button.cta:has-text('春割で無料体験する')")
+    page.wait_for_url(re.compile(r"/join/confirm/"))
+    page.click("button.confirm-button:has-text('無料体験を開始する')")
     page.wait_for_url(re.compile(r"/accounts/$"))
     assert page.locator(".plan-status").inner_text() == "無料体験中"
     page.screenshot(path=artifacts / "account.png", full_page=True)
@@ -41,6 +43,8 @@ def test_sign_up_verify_trial_read_and_cancel(page, demo_article, live_server, a
     assert page.locator("section.follow-panel").count() == 1
 
     page.goto(f"{base}/accounts/")
+    page.click("a[href$='/subscription/cancel/']")
+    page.wait_for_url(re.compile(r"/subscription/cancel/$"))
     page.click("form[action$='/subscription/cancel/'] button")
     page.wait_for_url(re.compile(r"/accounts/$"))
     assert "解約を取り消す" in page.content()

@@ -1,4 +1,4 @@
-"""The demo's outbox in a real browser: a new reader signs up, the editor opens the mail
+"""The demo's outbox in a real browser: a new reader signs up, the operator opens the mail
 at /outbox/, sees its HTML drawn with its own styles in the sandboxed frame (the site's
 strict policy refuses nothing), and the verification link in it opens the site."""
 
@@ -39,10 +39,11 @@ def test_the_editor_reads_a_sign_up_mail_and_follows_its_link(browser, outbox_si
             lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
         )
         editor.goto(f"{base}/accounts/login/")
-        editor.fill("input[name=login]", "editor@example.jp")
+        editor.fill("input[name=login]", "operator@example.jp")
         editor.fill("input[name=password]", "shinbun-demo")
         editor.click("main form button[type=submit]")
         editor.wait_for_load_state()
+        editor.click("header .account-menu summary")  # staff links sit in the account menu
         editor.click("header a:has-text('送信メール')")
         editor.click("table.outbox-list a:has-text('会員登録のご確認')")
         expect(editor.locator("h1")).to_have_text("会員登録のご確認")

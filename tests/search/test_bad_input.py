@@ -259,5 +259,5 @@ def test_extreme_dates_are_the_ends_of_the_archive(visitor, archive):
         ({"to": "0001-01-01"}, 0),
     ):
         assert visitor.get("/api/v1/search", {"q": "東京", **dates}).json()["count"] == expected
-        page = visitor.get("/search/", {"q": "東京", **dates}).text
+        page = visitor.get("/search/", {"q": "東京", **dates}).text.replace("<wbr>", "")
         assert ("東京都の予算" in page) is bool(expected)

@@ -7,11 +7,14 @@ from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
+from functools import wraps
 from pathlib import Path
 
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from csp.decorators import csp
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -68,12 +71,26 @@ def _message(mail_id: str) -> EmailMessage:
     return message_from_bytes(_path(mail_id).read_bytes(), policy=policy.default)
 
 
+def may_read_mail(view):
+    """Staff who may see members' addresses (OUTBOX_PERMISSION: the 運用 role), not every
+    editor: the mails name their recipients."""
+
+    @staff_member_required
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not request.user.has_perm(settings.OUTBOX_PERMISSION):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
 def _part(message: EmailMessage, subtype: str) -> str:
     body = message.get_body((subtype,))
     return body.get_content() if body is not None else ""
 
 
-@staff_member_required
+@may_read_mail
 @never_cache
 @require_safe
 def index(request):
@@ -92,7 +109,7 @@ def index(request):
     return render(request, "outbox/index.html", context)
 
 
-@staff_member_required
+@may_read_mail
 @never_cache
 @require_safe
 def message(request, mail_id: str):
@@ -120,7 +137,7 @@ PREVIEW_POLICY = {
 }
 
 
-@staff_member_required
+@may_read_mail
 @never_cache
 @require_safe
 @xframe_options_sameorigin

@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shinbun.members import campaigns, services
@@ -14,6 +18,51 @@ from shinbun.members.models import (
     User,
     WebhookEvent,
 )
+
+
+def staff_name(user) -> str:
+    """How a page an editor may read names a person: never by their e-mail address."""
+    if user is None:
+        return "-"
+    return user.display_name or gettext("会員番号%(id)d") % {"id": user.pk}
+
+
+PERMISSION_ACTIONS = {"add": _("追加"), "change": _("変更"), "delete": _("削除"), "view": _("閲覧")}
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    """Permissions named in Japanese: Django keeps their names in English in the database."""
+
+    def label_from_instance(self, obj):
+        action = obj.codename.partition("_")[0]
+        model = obj.content_type.model_class()
+        if model is None or action not in PERMISSION_ACTIONS:
+            return obj.name
+        meta = model._meta
+        return (
+            f"{meta.app_config.verbose_name} | {meta.verbose_name} | {PERMISSION_ACTIONS[action]}"
+        )
+
+
+class PermissionsInJapanese:
+    """For the user and group forms: the permission pickers, in Japanese, without those of
+    the login-limit tables, which have no admin pages."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["form_class"] = PermissionChoiceField
+            kwargs["queryset"] = db_field.remote_field.model.objects.exclude(
+                content_type__app_label="axes"
+            ).select_related("content_type")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionsInJapanese, BaseGroupAdmin):
+    """The roles (members.roles) and any group an administrator adds."""
 
 
 class SubscriptionInline(admin.TabularInline):
@@ -31,11 +80,11 @@ class SubscriptionInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PermissionsInJapanese, BaseUserAdmin):
     inlines = [SubscriptionInline]
     ordering = ["email"]
     list_display = ["email", "display_name", "is_expert", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_expert", "is_staff", "is_active"]
+    list_filter = ["is_expert", "is_staff", "groups", "is_active"]
     search_fields = ["email", "display_name"]
     fieldsets = [
         (None, {"fields": ["email", "password", "display_name"]}),
@@ -47,6 +96,47 @@ class UserAdmin(BaseUserAdmin):
         (_("日時"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Roles are given by administrators (who may change groups); only a superuser
+        makes another."""
+        readonly = [*super().get_readonly_fields(request, obj)]
+        if not request.user.has_perm("auth.change_group"):
+            readonly += ["is_staff", "groups"]
+        if not request.user.is_superuser:
+            readonly.append("is_superuser")
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        """Single permissions only for those who give roles: to anyone else the role says
+        what the person may do."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or request.user.has_perm("auth.change_group"):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "user_permissions"]})
+            for name, options in fieldsets
+        ]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not may_manage(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not may_manage(request.user, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+def may_manage(actor, user) -> bool:
+    """Staff accounts (their passwords too) are changed by administrators, superusers'
+    by superusers: an operator who manages members cannot take over a staff account."""
+    if user.is_superuser:
+        return actor.is_superuser
+    if user.is_staff:
+        return actor.has_perm("auth.change_group")
+    return True
 
 
 @admin.register(Plan)
@@ -127,18 +217,18 @@ class SubscriptionAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{subscription}: {exc}", messages.WARNING)
         self.message_user(request, done % {"count": count})
 
-    @admin.action(description=_("期間終了で解約する"))
+    @admin.action(description=_("期間終了で解約する"), permissions=["change"])
     def cancel_at_end(self, request, queryset):
         self._apply(request, queryset, services.cancel, _("%(count)d件の解約を受け付けました。"))
 
-    @admin.action(description=_("ただちに解約する"))
+    @admin.action(description=_("ただちに解約する"), permissions=["change"])
     def cancel_now(self, request, queryset):
         def now(subscription, **kwargs):
             return services.cancel(subscription, at_period_end=False, **kwargs)
 
         self._apply(request, queryset, now, _("%(count)d件を解約しました。"))
 
-    @admin.action(description=_("解約の申し込みを取り消す"))
+    @admin.action(description=_("解約の申し込みを取り消す"), permissions=["change"])
     def resume(self, request, queryset):
         self._apply(request, queryset, services.resume, _("%(count)d件の解約を取り消しました。"))
 
@@ -176,6 +266,8 @@ class AccessTokenAdmin(ReadOnlyAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     search_fields = ["user__email", "name", "prefix"]
     list_select_related = ["user"]
+    # The hash identifies nothing a person can use.
+    exclude = ["token_hash"]
 
 
 @admin.register(WebhookEvent)

@@ -44,6 +44,11 @@ def campaign_cta(now: datetime | None = None, cached: tuple | None = None) -> st
     return text
 
 
+def trial_end(campaign: Campaign, start: datetime) -> datetime:
+    """When a free trial started at ``start`` ends (and its first charge falls)."""
+    return start + timedelta(days=campaign.trial_days)
+
+
 @dataclass(frozen=True)
 class TrialOffer:
     campaign: Campaign | None
@@ -78,3 +83,20 @@ def trial_offer(user: User | None, plan: Plan, now: datetime | None = None) -> T
             _("このキャンペーンの無料体験はご利用済みです。有料プランはお申し込みいただけます。"),
         )
     return TrialOffer(campaign, True)
+
+
+def paywall_offer(now: datetime | None = None) -> str:
+    """What the paywall says membership costs: the cheapest active plan's price, and the
+    running campaign's free trial on it, if any."""
+    plan = Plan.objects.filter(is_active=True).order_by("price_jpy").first()
+    if plan is None:
+        return ""
+    campaign = running_campaign(now)
+    if campaign is not None and campaign.applies_to(plan):
+        return _("%(plan)s %(price)s。%(campaign)sなら最初の%(days)s日間は無料です。") % {
+            "plan": plan.name,
+            "price": plan.price_display,
+            "campaign": campaign.name,
+            "days": campaign.trial_days,
+        }
+    return _("%(plan)s %(price)s。") % {"plan": plan.name, "price": plan.price_display}

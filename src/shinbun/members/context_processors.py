@@ -1,7 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from shinbun.members.campaigns import campaign_cta
+from shinbun.members.campaigns import campaign_cta, paywall_offer
 from shinbun.members.entitlements import VISITOR, reader_for
 
 
@@ -10,7 +10,8 @@ def trial_cta(request) -> dict:
     (e.g. 春割で無料体験する), or a plain call to subscribe. A text that is also a msgid,
     like the demo's, is shown translated on /en/."""
     cta = campaign_cta()
-    return {"trial_cta": _(cta) if cta else _("有料会員になる")}
+    # The offer is a query: a callable, so only a page that shows it (the paywall) asks.
+    return {"trial_cta": _(cta) if cta else _("有料会員になる"), "paywall_offer": paywall_offer}
 
 
 def reader(request) -> dict:

@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shinbun.core.money import format_yen
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -82,7 +84,12 @@ class Plan(models.Model):  # 料金プラン
     @property
     def price_display(self) -> str:
         per = _("月") if self.interval == self.Interval.MONTH else _("年")
-        return _("%(price)s円/%(per)s(税込)") % {"price": f"{self.price_jpy:,}", "per": per}
+        return _("%(price)s/%(per)s(税込)") % {"price": format_yen(self.price_jpy), "per": per}
+
+    @property
+    def cycle_display(self) -> str:
+        """How often the plan renews (and is charged)."""
+        return _("1か月ごと") if self.interval == self.Interval.MONTH else _("1年ごと")
 
 
 class Campaign(models.Model):  # キャンペーン(無料体験)
@@ -311,10 +318,10 @@ class AccessToken(models.Model):  # 個人用アクセストークン(API)
 
 
 class WebhookEvent(models.Model):  # 処理済みの決済通知(再送を二度適用しないため)
-    provider = models.CharField(max_length=20)
-    event_id = models.CharField(max_length=100)
-    event_type = models.CharField(max_length=100)
-    received_at = models.DateTimeField()
+    provider = models.CharField(_("決済"), max_length=20)
+    event_id = models.CharField(_("通知 ID"), max_length=100)
+    event_type = models.CharField(_("通知の種類"), max_length=100)
+    received_at = models.DateTimeField(_("受信日時"))
 
     class Meta:
         verbose_name = _("決済通知")

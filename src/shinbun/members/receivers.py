@@ -2,9 +2,10 @@
 database: any saved or deleted subscription, a deleted member, a logout."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
+from shinbun.members import roles
 from shinbun.members.entitlements import forget_reader
 from shinbun.members.models import Subscription, User
 
@@ -24,3 +25,11 @@ def member_deleted(sender, instance, **kwargs) -> None:
 @receiver(user_logged_out, dispatch_uid="members.forget_reader.logout")
 def session_changed(sender, request, user, **kwargs) -> None:
     forget_reader(getattr(user, "pk", None))
+
+
+@receiver(post_migrate, dispatch_uid="members.roles")
+def roles_in_step(sender, using, apps=None, **kwargs) -> None:
+    """After every migrate (once, for this app): the role groups as members.roles defines
+    them, 管理者 with the permissions of apps migrated after the groups were made."""
+    if sender.name == "shinbun.members":
+        roles.sync_roles(apps, using=using)  # no apps: a flush, the current models

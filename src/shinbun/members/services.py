@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shinbun.core.timefmt import JST
-from shinbun.members.campaigns import trial_offer
+from shinbun.members.campaigns import trial_end, trial_offer
 from shinbun.members.models import AuditLog, Plan, Receipt, Subscription, User
 
 
@@ -130,7 +130,7 @@ def start_trial(
         raise MembershipError(_("現在、無料体験のキャンペーンは行っていません。"))
     if not offer.eligible:
         raise MembershipError(offer.message)
-    ends = trial_ends_at or now + timedelta(days=offer.campaign.trial_days)
+    ends = trial_ends_at or trial_end(offer.campaign, now)
     subscription = _create(
         user,
         plan=plan,

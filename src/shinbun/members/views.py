@@ -5,12 +5,12 @@ Views parse, authorise and call members.services through the payment provider.""
 import logging
 import re
 import unicodedata
+from urllib.parse import urlencode
 
 import stripe
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from shinbun.core.timefmt import to_jst
-from shinbun.members import accounts, campaigns, services, tokens
+from shinbun.core.timefmt import format_jst, to_jst
+from shinbun.members import accounts, campaigns, confirmation, invoices, services, tokens
 from shinbun.members.entitlements import meter_month, meter_state, reader_for
 from shinbun.members.models import AccessToken, Plan, Receipt, Subscription
 from shinbun.members.payments import get_provider, provider_for
@@ -50,23 +50,80 @@ def join_context(request) -> dict:
     return {"plans": rows, "offer": offer, "live": live}
 
 
+def to_signup(next_url: str) -> HttpResponseRedirect:
+    """A visitor starting a trial or a plan signs up first (the page links to log in),
+    and comes back here once the address is confirmed."""
+    return HttpResponseRedirect(f"{reverse('account_signup')}?{urlencode({'next': next_url})}")
+
+
 @require_safe
 def join(request):
     return render(request, "members/join.html", join_context(request))
 
 
-@require_POST
-def subscribe(request):
-    """Start a subscription or the campaign trial for the chosen plan."""
+def _chosen_plan(data) -> Plan | None:
+    code = data.get("plan", "")
+    if not PLAN_CODE.fullmatch(code):
+        return None
+    return Plan.objects.filter(code=code, is_active=True).first()
+
+
+@require_safe
+def join_confirm(request):
+    """The final confirmation screen (最終確認画面) of the plan chosen on the join page."""
     if not request.user.is_authenticated:
-        return redirect_to_login(reverse("join"))
-    code = request.POST.get("plan", "")
-    plan = None
-    if PLAN_CODE.fullmatch(code):
-        plan = Plan.objects.filter(code=code, is_active=True).first()
+        return to_signup(request.get_full_path())
+    plan = _chosen_plan(request.GET)
+    if plan is None:
+        return _join_error(request, _("プランを選んでください。"), 400)
+    try:
+        terms = confirmation.order_terms(request.user, plan, trial=request.GET.get("trial") == "1")
+    except services.MembershipError as exc:
+        return _join_error(request, str(exc), 409)
+    return _confirm_page(request, terms)
+
+
+def _confirm_page(request, terms, *, error: str = "", status: int = 200):
+    context = {
+        "terms": terms,
+        "error": error,
+        "card_payment": get_provider().name == Subscription.Provider.STRIPE,
+    }
+    return render(request, "members/confirm.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def subscribe(request):
+    """Start a subscription or the campaign trial: only the confirmation screen's button,
+    with the terms it showed. A GET (a link, a reload) shows that screen instead."""
+    if request.method != "POST":
+        query = request.GET.urlencode()
+        return HttpResponseRedirect(reverse("join_confirm") + (f"?{query}" if query else ""))
+    if not request.user.is_authenticated:
+        return to_signup(reverse("join"))
+    plan = _chosen_plan(request.POST)
     if plan is None:
         return _join_error(request, _("プランを選んでください。"), 400)
     trial = request.POST.get("trial") == "1"
+    live = _live_subscription(request)
+    if live is not None and live.plan_id == plan.pk:  # the button pressed twice
+        messages.info(request, _("このプランはご契約中です。"))
+        return redirect("members:account")
+    try:
+        terms = confirmation.order_terms(request.user, plan, trial=trial)
+    except services.MembershipError as exc:
+        return _join_error(request, str(exc), 409)
+    agreed = request.POST.get("terms", "")
+    if agreed != terms.fingerprint:
+        if agreed:
+            message = _(
+                "お申し込みの内容が変わりました。新しい内容をご確認のうえ、お申し込みください。"
+            )
+        else:
+            message = _(
+                "お申し込みの内容をご確認のうえ、このページのボタンからお申し込みください。"
+            )
+        return _confirm_page(request, terms, error=message, status=409 if agreed else 400)
     try:
         target = get_provider().checkout(request, request.user, plan, trial=trial)
     except services.MembershipError as exc:
@@ -121,33 +178,49 @@ def _live_subscription(request) -> Subscription | None:
     return Subscription.objects.live().filter(user=request.user).first()
 
 
-def _change_subscription(request, action: str, reason: str, done: str):
+def _change_subscription(request, action: str, reason: str, done):
     """Cancel or resume the reader's live subscription through its provider; the
-    outcome is a message on the account page."""
+    outcome is a message on the account page (``done`` makes it from the subscription)."""
     subscription = _live_subscription(request)
     try:
         if subscription is None:
             raise services.MembershipError(_("ご契約中のプランはありません。"))
-        getattr(provider_for(subscription), action)(subscription, actor=request.user, reason=reason)
+        changed = getattr(provider_for(subscription), action)(
+            subscription, actor=request.user, reason=reason
+        )
     except services.MembershipError as exc:
         messages.error(request, str(exc))
     except stripe.StripeError:
         log.exception("Stripe %s failed", action)
         messages.error(request, PROVIDER_FAILED)
     else:
-        messages.success(request, done)
+        messages.success(request, done(changed))
     return redirect("members:account")
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def cancel(request):
-    return _change_subscription(
-        request,
-        "cancel",
-        _("会員による解約"),
-        _("解約を受け付けました。期間の終了日までお読みいただけます。"),
-    )
+    """解約: GET asks for confirmation and says until when the member keeps reading;
+    the POST from that page cancels at the end of the period."""
+    if request.method == "POST":
+        return _change_subscription(
+            request,
+            "cancel",
+            _("会員による解約"),
+            lambda sub: (
+                _("解約を受け付けました。%(date)sまでお読みいただけます。")
+                % {"date": format_jst(sub.current_period_end)}
+            ),
+        )
+    subscription = _live_subscription(request)
+    if subscription is None:
+        messages.error(request, _("ご契約中のプランはありません。"))
+        return redirect("members:account")
+    if subscription.cancel_at_period_end:
+        messages.info(request, _("解約はお申し込み済みです。"))
+        return redirect("members:account")
+    return render(request, "members/cancel.html", {"subscription": subscription})
 
 
 @login_required
@@ -157,7 +230,7 @@ def resume(request):
         request,
         "resume",
         _("会員による解約の取り消し"),
-        _("解約の申し込みを取り消しました。"),
+        lambda sub: _("解約の申し込みを取り消しました。"),
     )
 
 
@@ -203,6 +276,18 @@ def revoke_token(request, token_id: int):
     tokens.revoke_token(token, actor=request.user)
     messages.success(request, _("アクセストークンを無効にしました。"))
     return redirect("members:account")
+
+
+@login_required
+@require_safe
+def receipt(request, receipt_id: int):
+    """One receipt as a qualified invoice (適格請求書), printable; only its owner's."""
+    found = get_object_or_404(
+        Receipt.objects.select_related("user"), pk=receipt_id, user=request.user
+    )
+    response = render(request, "members/receipt.html", {"invoice": invoices.invoice_for(found)})
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @login_required

@@ -137,11 +137,15 @@ class ConsentInline(admin.TabularInline):
     model = Consent
     extra = 0
     can_delete = False
-    fields = ["created", "form_url", "text", "confirmed_at", "article"]
+    fields = ["created", "form_url", "text", "confirmed_at", "unlocked_article"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("記事"))
+    def unlocked_article(self, obj):
+        return obj.article or "-"
 
 
 @admin.register(Subscriber)
@@ -173,12 +177,61 @@ class SuppressionAdmin(admin.ModelAdmin):
     search_fields = ["email_key"]
 
 
+class DeliveryStatusFilter(admin.ChoicesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("状態")
+
+
+class DeliveryEditionFilter(admin.RelatedFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("配信号")
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["edition", "subscriber", "status", "attempts", "sent_at", "detail"]
-    list_filter = ["status", "edition"]
+    list_display = [
+        "edition_name",
+        "subscriber_address",
+        "status_label",
+        "attempts_count",
+        "sent_at_jst",
+        "detail_text",
+    ]
+    list_filter = [("status", DeliveryStatusFilter), ("edition", DeliveryEditionFilter)]
     search_fields = ["subscriber__email_key"]
     list_select_related = ["edition", "subscriber"]
+    fields = [*list_display[:5], "due_at_jst", "detail_text"]
+    readonly_fields = fields
+
+    @admin.display(description=_("配信号"), ordering="edition")
+    def edition_name(self, obj):
+        return obj.edition
+
+    @admin.display(description=_("メールアドレス"))
+    def subscriber_address(self, obj):
+        return obj.subscriber.email
+
+    @admin.display(description=_("状態"), ordering="status")
+    def status_label(self, obj):
+        return obj.get_status_display()
+
+    @admin.display(description=_("送信の試行回数"), ordering="attempts")
+    def attempts_count(self, obj):
+        return obj.attempts
+
+    @admin.display(description=_("送信日時"), ordering="sent_at")
+    def sent_at_jst(self, obj):
+        return format_jst(obj.sent_at) if obj.sent_at else "-"
+
+    @admin.display(description=_("次の送信予定"))
+    def due_at_jst(self, obj):
+        return format_jst(obj.due_at) if obj.status in Delivery.OPEN else "-"
+
+    @admin.display(description=_("メールサーバーの応答"))
+    def detail_text(self, obj):
+        return obj.detail or "-"
 
     def has_add_permission(self, request):
         return False

@@ -328,7 +328,11 @@ class ArticleRevision(models.Model):  # 改訂履歴
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
     created_at = models.DateTimeField(_("日時"), default=timezone.now)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("編集した人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
     )
     note = models.CharField(_("メモ"), max_length=200, blank=True)
     snapshot = models.JSONField(_("内容"))

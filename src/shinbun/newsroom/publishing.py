@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from shinbun.core.pagecache import purge_paths
+from shinbun.core.timefmt import format_jst
 from shinbun.newsroom import signals
 from shinbun.newsroom.models import Article, ArticleRevision, Correction, Keyword
 
@@ -31,6 +32,9 @@ SNAPSHOT_FIELDS = (
     "published_at",
     "updated_at",
 )
+# What restoring a revision brings back: the text and who may read it, not the section
+# or the publication state (an old version of a published article stays published).
+RESTORED_FIELDS = ("headline", "subheadline", "lead", "body_source", "byline", "access")
 
 
 def snapshot(article: Article) -> dict:
@@ -114,6 +118,7 @@ def save_edit(
     created: bool = False,
     corrections: Sequence[Correction] = (),
     removed_corrections: Iterable[Correction] = (),
+    note: str = "",
 ) -> Article:
     """An editor's save of the whole article (the admin's form), with the corrections added
     or changed in the same save and those removed: one revision, noted 訂正 when the save
@@ -124,10 +129,36 @@ def save_edit(
     for correction in removed_corrections:
         correction.delete()
     _save_corrections(article, corrections)
-    note = "訂正" if corrections else "作成" if created else "編集"
+    if not note:
+        note = "訂正" if corrections else "作成" if created else "編集"
     record_revision(article, by, note)
     after_change(article.pk)
     return article
+
+
+def restore(article: Article, revision: ArticleRevision, by=None) -> bool:
+    """Bring back an earlier revision's text and access (RESTORED_FIELDS) as an edit would:
+    one transaction, one new revision, the article's pages purged. Restoring what the
+    article already says changes nothing and records nothing. Returns whether it changed
+    (``article`` is reloaded)."""
+    if revision.article_id != article.pk:
+        raise ValueError("the revision belongs to another article")
+    with transaction.atomic():
+        locked = Article.objects.select_for_update().get(pk=article.pk)
+        restored = {
+            name: value
+            for name, value in revision.snapshot.items()
+            if name in RESTORED_FIELDS and isinstance(value, str)
+        }
+        if restored.get("access") not in (None, *Article.Access.values):
+            del restored["access"]
+        if all(getattr(locked, name) == value for name, value in restored.items()):
+            return False
+        for name, value in restored.items():
+            setattr(locked, name, value)
+        save_edit(locked, by, note=f"{format_jst(revision.created_at)}の版に戻す")
+    article.refresh_from_db()
+    return True
 
 
 def release_due(now: datetime | None = None) -> list[int]:

@@ -5,7 +5,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from shinbun.core.queue import enqueue
-from shinbun.newsroom import publishing, signals
+from shinbun.newsroom import publishing, ranking, signals
 
 
 @db_task(retries=3, retry_delay=10)
@@ -26,3 +26,9 @@ def enqueue_publish_flow(sender, article_id: int, **kwargs) -> None:
 @db_periodic_task(crontab(minute="*"))
 def release_scheduled() -> None:
     publishing.release_due()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def refresh_ranking() -> None:
+    """アクセスランキング: the most read articles of the last 24 hours, for the home page."""
+    ranking.refresh_ranking()

@@ -5,16 +5,20 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
 from shinbun.core import variantcache
-from shinbun.core.cache import CachedState, CachedStates, forget
+from shinbun.core.cache import CachedState, CachedStates, forget, read_through
 from shinbun.core.links import absolute_url
 from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.core.pagination import CURSOR_PARAMS, keyset_page_for
 from shinbun.members import entitlements, gates
 from shinbun.members.campaigns import cached_campaign_cta, campaign_cta
+from shinbun.members.login_limits import client_ip
 from shinbun.mynews import services as mynews
+from shinbun.newsroom import ranking
 from shinbun.newsroom.body import figure_keys
 from shinbun.newsroom.context_processors import site
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
@@ -32,20 +36,56 @@ def visible_articles():
 @require_safe
 @cache_anonymous_page
 def home(request):
+    """Each story once: the top stories, 新着 with the next newest, then each section's
+    newest of the rest (one query per section, whatever the archive's size). The
+    アクセスランキング is a list of its own and names articles wherever they stand above;
+    on the anonymous page it is as old as the page (SHINBUN_PAGE_CACHE_SECONDS) at most."""
     now_visible = visible_articles()
     pinned = list(now_visible.filter(pinned=True)[:3])
     latest = [a for a in now_visible[:12] if a not in pinned]
     top = (pinned + latest)[:5]
     rest = [a for a in latest if a not in top][:7]
+    shown = [a.pk for a in top + rest]
     sections = [
-        (section, list(now_visible.filter(section=section)[:HOME_SECTION_ITEMS]))
+        (
+            section,
+            list(now_visible.filter(section=section).exclude(pk__in=shown)[:HOME_SECTION_ITEMS]),
+        )
         for section in Section.objects.all()
     ]
     return render(
         request,
         "newsroom/home.html",
-        {"top": top, "latest": rest, "sections": [(s, items) for s, items in sections if items]},
+        {
+            "top": top,
+            "latest": rest,
+            "sections": [(s, items) for s, items in sections if items],
+            "ranking": ranking.ranked_articles(),
+        },
     )
+
+
+# The beacon is sent by the article page's script (site.js), once per article and browser
+# session. It is exempt from CSRF because the page is cached (the anonymous page and the
+# members' variants hold no token) and navigator.sendBeacon cannot add one; a forged
+# beacon can do no more than a real one, count one read, within the client's limit.
+@csrf_exempt
+@require_POST
+def read_beacon(request, article_id: int):
+    """A reader opened a published article: one read for the アクセスランキング, counted
+    in the shared cache (no database write; the article's state is read from the cache)."""
+    if ranking.too_many_reads(client_ip(request)):
+        response = _plain(_("短い時間にたくさんの記事が開かれました。"), 429)
+        response["Retry-After"] = str(ranking.READ_WINDOW)
+        return response
+    if read_through(cached_article_state(article_id))[0] is None:
+        return _plain(_("記事が見つかりません。"), 404)
+    ranking.count_read(article_id)
+    return HttpResponse(status=204)
+
+
+def _plain(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 def _listing(request, kind: str, obj, queryset):

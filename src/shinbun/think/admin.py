@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from shinbun.core.timefmt import format_jst
+from shinbun.members.admin import staff_name
 from shinbun.members.models import AuditLog
 from shinbun.think import services
 from shinbun.think.models import ExpertProfile, Post
@@ -60,6 +61,9 @@ class ExpertProfileAdmin(admin.ModelAdmin):
         )
 
 
+MODERATION = {"think.post_hidden": _("非表示"), "think.post_unhidden": _("再表示")}
+
+
 class ModerationForm(forms.ModelForm):
     """Hide the post (with a reason) or show it again."""
 
@@ -106,22 +110,14 @@ class PostAdmin(admin.ModelAdmin):
         "created_at",
         "edited_at",
         "hidden_at",
-        "hidden_by",
+        "hidden_by_name",
         "hidden_reason",
         "moderation_history",
     ]
     fields = [*readonly_fields[:8], "hide", "reason", "moderation_history"]
 
-    # Every editor moderates Think! (SPEC §1: editors are the staff).
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
+    # Editors (編集者, members.roles) moderate with the change permission; posts are
+    # neither written nor deleted here.
     def has_add_permission(self, request):
         return False
 
@@ -132,14 +128,17 @@ class PostAdmin(admin.ModelAdmin):
     def excerpt(self, obj):
         return obj.body[:40]
 
+    @admin.display(description=_("非表示にした編集者"))
+    def hidden_by_name(self, obj):
+        return staff_name(obj.hidden_by) if obj.hidden_by_id else "-"
+
     @admin.display(description=_("非表示・再表示の記録"))
     def moderation_history(self, obj):
-        rows = AuditLog.objects.filter(
-            action__in=["think.post_hidden", "think.post_unhidden"], detail__post=obj.pk
-        ).select_related("actor")
+        rows = AuditLog.objects.filter(action__in=MODERATION, detail__post=obj.pk)
         return "\n".join(
-            f"{format_jst(row.created_at)} {row.action} {row.actor or ''} {row.reason}"
-            for row in rows
+            f"{format_jst(row.created_at)} {MODERATION[row.action]} "
+            f"{staff_name(row.actor)} {row.reason}"
+            for row in rows.select_related("actor")
         )
 
     def save_model(self, request, obj, form, change):
@@ -152,7 +151,7 @@ class PostAdmin(admin.ModelAdmin):
         except services.ThinkError as exc:
             self.message_user(request, str(exc), messages.ERROR)
 
-    @admin.action(description=_("選択した投稿を再表示する"))
+    @admin.action(description=_("選択した投稿を再表示する"), permissions=["change"])
     def unhide_selected(self, request, queryset):
         for post in queryset:
             services.unhide_post(request.user, post, _("管理画面での一括操作"))

@@ -4,6 +4,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from shinbun.core import mail
+from shinbun.core.money import format_yen
 from shinbun.core.timefmt import format_jst, format_update
 
 register = template.Library()
@@ -15,6 +16,12 @@ _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"
 @register.filter
 def jst(value):
     return format_jst(value) if value else ""
+
+
+@register.filter
+def yen(amount):
+    """1980 -> 「1,980円」: every amount on every page is written this way."""
+    return "" if amount is None or amount == "" else format_yen(amount)
 
 
 @register.simple_tag

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
 from shinbun.core.timefmt import JST
+from shinbun.members import roles
 from shinbun.members.demo import load_plans, make_paid
 from shinbun.mynews.demo import load_mynews
 from shinbun.newsletter.demo import load_newsletter
@@ -27,22 +27,24 @@ from shinbun.newsroom.models import (
     Series,
 )
 from shinbun.newsroom.signals import articles_changed
+from shinbun.sitepages.demo import load_sitepages
 from shinbun.think.demo import load_think
 
 CONTENT = Path(__file__).with_name("content.json")
 DEMO_PASSWORD = "shinbun-demo"
 DEMO_ACCOUNTS = [
-    # (email, display name, flags)
-    ("free@example.jp", "無料会員 太郎", {}),
-    ("paid@example.jp", "有料会員 花子", {}),
+    # (email, display name, flags, staff role)
+    ("free@example.jp", "無料会員 太郎", {}, None),
+    ("paid@example.jp", "有料会員 花子", {}, None),
     (
         "expert@example.jp",
         "専門家 一郎",
         {"is_expert": True, "expert_title": "教授", "expert_affiliation": "シンブン大学"},
+        None,
     ),
-    ("editor@example.jp", "編集者 次郎", {"is_staff": True}),
+    ("editor@example.jp", "編集者 次郎", {"is_staff": True}, roles.EDITOR),
+    ("operator@example.jp", "運用 三郎", {"is_staff": True}, roles.OPERATOR),
 ]
-EDITOR_GROUP = "編集者"
 PAID_ACCOUNT = "paid@example.jp"  # a real paid member: active monthly subscription
 
 
@@ -140,21 +142,16 @@ def load_content(now: datetime | None = None) -> dict:
     return counts
 
 
-def editor_group() -> Group:
-    group, _ = Group.objects.get_or_create(name=EDITOR_GROUP)
-    group.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["newsroom", "newsletter"])
-        | Permission.objects.filter(content_type__app_label="members", codename__startswith="view")
-    )
-    return group
+def editor_group():
+    """The 編集者 group the migration made (members.roles)."""
+    return roles.role_group(roles.EDITOR)
 
 
 def load_accounts() -> int:
     User = get_user_model()
     created = 0
-    group = editor_group()
     plans = load_plans()
-    for email, name, flags in DEMO_ACCOUNTS:
+    for email, name, flags, role in DEMO_ACCOUNTS:
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(email, DEMO_PASSWORD, display_name=name, **flags)
@@ -162,11 +159,12 @@ def load_accounts() -> int:
         EmailAddress.objects.get_or_create(
             user=user, email=user.email, defaults={"verified": True, "primary": True}
         )
-        if user.is_staff:
-            user.groups.add(group)
+        if role:
+            user.groups.add(roles.role_group(role))
         if email == PAID_ACCOUNT:
             make_paid(user, plans["monthly"])
     created += load_think(DEMO_PASSWORD)
     created += load_mynews(PAID_ACCOUNT)
     created += load_newsletter()
+    created += load_sitepages()
     return created

@@ -1,9 +1,30 @@
 // shinbun: the one small script. Pages work without it; it adds copy-to-clipboard
 // with visible feedback, the print button of the print view, and sends the member
-// buttons (follow, save) without leaving the page.
+// buttons (follow, save) without leaving the page; it counts an article's read for the
+// アクセスランキング.
+//
+// It is loaded in <head> without `defer`, so the lines before DOMContentLoaded run before
+// the first paint (the class for the reader's 文字サイズ, no flash of the larger text);
+// everything that touches the page belongs in the DOMContentLoaded handler.
 (function () {
   "use strict";
-  document.documentElement.classList.add("js");
+  var root = document.documentElement;
+  root.classList.add("js");
+
+  // 文字サイズ on the article page: "", "large" or "xlarge", kept in this browser.
+  var TEXT_SIZES = ["", "large", "xlarge"];
+  function storedTextSize() {
+    try {
+      var size = window.localStorage.getItem("shinbun:text-size") || "";
+      return TEXT_SIZES.indexOf(size) >= 0 ? size : "";
+    } catch (e) { return ""; }
+  }
+  function applyTextSize(size) {
+    TEXT_SIZES.forEach(function (name) {
+      if (name) { root.classList.toggle("text-" + name, name === size); }
+    });
+  }
+  applyTextSize(storedTextSize());
   var lang = document.documentElement.lang || "ja";
   var texts = lang === "en"
     ? { copied: "Link copied", failed: "Could not copy. Please copy the address shown.",
@@ -66,7 +87,57 @@
     return fallbackCopy(text);
   }
 
+  function setUpTextSize(control) {
+    var buttons = control.querySelectorAll("button[data-text-size]");
+    function show(size) {
+      buttons.forEach(function (b) {
+        b.setAttribute("aria-pressed", String(b.getAttribute("data-text-size") === size));
+      });
+    }
+    buttons.forEach(function (button) {
+      button.addEventListener("click", function () {
+        var size = button.getAttribute("data-text-size");
+        try { window.localStorage.setItem("shinbun:text-size", size); } catch (e) { /* this page only */ }
+        applyTextSize(size);
+        show(size);
+      });
+    });
+    show(storedTextSize());
+    control.hidden = false;
+  }
+
+  // The section menu scrolls sideways on a phone; the arrow shows while more lies to the right.
+  function setUpSectionHint(nav) {
+    var list = nav.querySelector("ul");
+    if (!list) { return; }
+    function update() {
+      nav.classList.toggle("has-more", list.scrollLeft + list.clientWidth < list.scrollWidth - 4);
+    }
+    list.addEventListener("scroll", update, { passive: true });
+    window.addEventListener("resize", update);
+    update();
+  }
+
+  // Menus made of <details> (share, account) close on a click elsewhere or on Escape.
+  function closeMenus(except) {
+    document.querySelectorAll("details.share-menu[open], details.account-menu[open]").forEach(function (menu) {
+      if (menu !== except) { menu.open = false; }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".text-size").forEach(setUpTextSize);
+    document.querySelectorAll("nav.sections").forEach(setUpSectionHint);
+    document.addEventListener("click", function (event) {
+      closeMenus(event.target.closest && event.target.closest("details"));
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") { return; }
+      var open = document.activeElement &&
+        document.activeElement.closest("details.share-menu[open], details.account-menu[open]");
+      closeMenus(null);
+      if (open) { open.querySelector("summary").focus(); }
+    });
     document.querySelectorAll("button.copy-link").forEach(function (button) {
       button.hidden = false;
       var bar = button.closest(".action-bar");
@@ -126,5 +197,23 @@
       button.hidden = false;
       button.addEventListener("click", function () { window.print(); });
     });
+    // アクセスランキング: one read per article and browser session, counted when the page
+    // is shown (a prerendered page waits until the reader opens it). The page is cached
+    // and the same for everyone, so the count is a request of its own (/reads/<id>/).
+    var read = document.querySelector("article.article[data-article-id]");
+    if (read && navigator.sendBeacon) {
+      var countRead = function () {
+        var id = read.getAttribute("data-article-id");
+        try {
+          if (window.sessionStorage.getItem("read:" + id)) { return; }
+          if (navigator.sendBeacon("/reads/" + id + "/")) { window.sessionStorage.setItem("read:" + id, "1"); }
+        } catch (e) { /* no session storage: no count rather than one per view */ }
+      };
+      if (document.prerendering) {
+        document.addEventListener("prerenderingchange", countRead, { once: true });
+      } else {
+        countRead();
+      }
+    }
   });
 })();

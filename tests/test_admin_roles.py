@@ -1,0 +1,188 @@
+"""Staff roles (members.roles): 編集者 writes and moderates but never sees a member's
+address, a receipt or the audit log; 運用 runs membership, payments and the newsletter's
+lists; 管理者 may do everything. The groups come from a migration."""
+
+import re
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.test import RequestFactory
+
+from shinbun.members import roles
+from shinbun.members.models import User
+from shinbun.newsletter import delivery
+from shinbun.newsletter.models import Consent, Edition, Subscriber
+from shinbun.think import services as think
+from shinbun.think.models import ExpertProfile
+from tests.test_admin import article_form, management
+
+MEMBER_PAGES = [
+    "/admin/members/user/",
+    "/admin/members/receipt/",
+    "/admin/members/auditlog/",
+    "/admin/members/subscription/",
+    "/admin/members/accesstoken/",
+    "/admin/newsletter/subscriber/",
+    "/admin/newsletter/delivery/",
+    "/admin/newsletter/suppression/",
+    "/admin/account/emailaddress/",
+]
+ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+def permissions(group: Group) -> set[str]:
+    return {
+        f"{app}.{codename}"
+        for app, codename in group.permissions.values_list("content_type__app_label", "codename")
+    }
+
+
+def test_the_migration_made_the_three_roles(db):
+    editor, operator, administrator = (
+        Group.objects.get(name=name) for name in (roles.EDITOR, roles.OPERATOR, roles.ADMINISTRATOR)
+    )
+    granted = permissions(editor)
+    assert {"newsroom.change_article", "think.change_post", "newsletter.change_edition"} <= granted
+    assert not {p for p in granted if p.startswith("members.")}
+    assert not granted & {"newsletter.view_subscriber", "newsletter.view_delivery"}
+    granted = permissions(operator)
+    assert {"members.view_user", "members.view_receipt", "members.view_auditlog"} <= granted
+    assert {"newsletter.view_subscriber", "think.add_expertprofile"} <= granted
+    assert "newsroom.change_article" not in granted and "auth.change_group" not in granted
+    assert permissions(administrator) == {
+        f"{app}.{codename}"
+        for app, codename in Permission.objects.values_list("content_type__app_label", "codename")
+    }
+
+
+def test_syncing_the_roles_again_restores_them_exactly(db):
+    editor = Group.objects.get(name=roles.EDITOR)
+    before = permissions(editor)
+    editor.permissions.add(Permission.objects.get(codename="view_receipt"))
+    editor.permissions.remove(Permission.objects.get(codename="change_article"))
+    roles.sync_roles()
+    roles.sync_roles()
+    assert permissions(editor) == before
+    assert Group.objects.filter(name__in=roles.ROLES).count() == 2
+
+
+@pytest.mark.parametrize("page", MEMBER_PAGES)
+def test_editors_are_refused_what_operators_run(client_for, editor, operator, page):
+    assert client_for(editor).get(page).status_code == 403
+    assert client_for(operator).get(page).status_code == 200
+
+
+def test_an_editor_edits_articles_and_newsletter_editions(client_for, editor, make):
+    client = client_for(editor)
+    article = make.article()
+    form = article_form(
+        article.section,
+        make.keyword(),
+        headline="編集者が直した見出し",
+        status="published",
+        published_at_0="2025-04-11",
+        published_at_1="10:00:00",
+    )
+    assert client.post(f"/admin/newsroom/article/{article.pk}/change/", form).status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "編集者が直した見出し"
+    response = client.post(
+        "/admin/newsletter/edition/add/",
+        {
+            "subject": "けさの5本",
+            "intro": "",
+            "send_at_0": "2025-04-14",
+            "send_at_1": "07:00:00",
+            **management("items"),
+        },
+    )
+    assert response.status_code == 302
+    assert Edition.objects.get().subject == "けさの5本"
+
+
+def test_an_editor_sees_no_members_address_anywhere_in_the_admin(
+    client_for, editor, paid_member, free_member, expert, make
+):
+    """Every page an editor can reach, with a Think! post hidden by a colleague who has no
+    display name: people are named, never by their address."""
+    article = make.article()
+    ExpertProfile.objects.create(user=expert, slug="senmonka", appointed_at=article.published_at)
+    post = think.create_post(expert, article, "専門家としてのひとこと。" * 3)
+    colleague = User.objects.create_user("colleague@example.jp", "x", is_staff=True)
+    colleague.groups.add(Group.objects.get(name=roles.EDITOR))
+    think.hide_post(colleague, post, "確認のため")
+    subscriber = Subscriber.objects.create(email="reader@example.jp", status="active")
+    Consent.objects.create(subscriber=subscriber, email=subscriber.email, form_url="/", text="同意")
+    edition = Edition.objects.create(
+        subject="けさの5本", send_at=article.published_at, status="scheduled"
+    )
+    delivery.plan(edition)
+
+    request = RequestFactory().get("/admin/")
+    request.user = editor
+    pages = ["/admin/", f"/admin/newsroom/article/{article.pk}/revisions/"]
+    for app in admin.site.get_app_list(request):
+        for model in app["models"]:
+            pages.append(model["admin_url"])
+            first = model["model"]._default_manager.order_by("pk").first()
+            if first is not None:
+                pages.append(f"{model['admin_url']}{first.pk}/change/")
+    assert f"/admin/think/post/{post.pk}/change/" in pages
+    client = client_for(editor)
+    own = {editor.email}
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert set(ADDRESS.findall(response.text)) <= own, page
+    assert "会員番号" in client.get(f"/admin/think/post/{post.pk}/change/").text
+
+
+def test_an_operator_cannot_take_over_a_staff_account(client_for, operator, editor, paid_member):
+    client = client_for(operator)
+    member = client.get(f"/admin/members/user/{paid_member.pk}/change/")
+    assert member.status_code == 200 and 'name="is_staff"' not in member.text
+    assert 'name="groups"' not in member.text and 'name="is_superuser"' not in member.text
+    editor.user_permissions.add(Permission.objects.get(codename="view_receipt"))
+    colleague = client.get(f"/admin/members/user/{editor.pk}/change/")
+    assert colleague.status_code == 200 and 'name="email"' not in colleague.text  # view only
+    assert "Can view" not in colleague.text  # single permissions are for administrators
+    for page in (
+        f"/admin/members/user/{editor.pk}/password/",
+        f"/admin/members/user/{editor.pk}/delete/",
+    ):
+        assert client.get(page).status_code == 403, page
+    response = client.post(
+        f"/admin/members/user/{editor.pk}/change/", {"email": editor.email, "is_superuser": "on"}
+    )
+    assert response.status_code == 403
+    editor.refresh_from_db()
+    assert not editor.is_superuser
+
+
+def test_an_administrator_gives_a_role(client_for, free_member):
+    chief = User.objects.create_user("chief@example.jp", "x", is_staff=True)
+    chief.groups.add(Group.objects.get(name=roles.ADMINISTRATOR))
+    page = client_for(chief).get(f"/admin/members/user/{free_member.pk}/change/")
+    assert 'name="groups"' in page.text and 'name="is_staff"' in page.text
+    assert 'name="is_superuser"' not in page.text  # only a superuser makes another
+    assert "記事 | 変更" in page.text  # permissions named in Japanese
+
+
+def test_the_demo_editor_and_operator_have_their_roles(db):
+    from shinbun.newsroom.demo import loader
+
+    loader.load_content()
+    loader.load_accounts()
+    editor = User.objects.get(email="editor@example.jp")
+    operator = User.objects.get(email="operator@example.jp")
+    assert [g.name for g in editor.groups.all()] == [roles.EDITOR]
+    assert [g.name for g in operator.groups.all()] == [roles.OPERATOR]
+    assert operator.is_staff and operator.check_password(loader.DEMO_PASSWORD)
+    assert editor.has_perm("newsroom.change_article") and not editor.has_perm("members.view_user")
+    assert operator.has_perm("members.view_receipt")
+
+
+def test_operators_edit_the_site_pages(client_for, editor, operator):
+    assert client_for(operator).get("/admin/sitepages/sitepage/").status_code == 200
+    assert client_for(editor).get("/admin/sitepages/sitepage/").status_code == 403
