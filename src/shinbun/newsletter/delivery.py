@@ -23,6 +23,8 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
 from django.db import connection, transaction
 from django.db.models import Count, Min, Q
 from django.urls import reverse
@@ -99,16 +101,67 @@ def due_editions(now: datetime | None = None):
 @dataclass(frozen=True)
 class Rendered:
     """An edition rendered once, with slots for each subscriber's address and token: the
-    composer of 「ニュース5本」 (the digest's, in digest.py, renders per member)."""
+    composer of 「ニュース5本」 (the digest's, in digest.py, renders per member).
+
+    ``prebuilt`` is the whole message as bytes with markers for the address, token and
+    delivery id, built once: sending over SMTP fills the markers instead of building a
+    MIME message per subscriber (the bulk of the per-message cost). None when a part is
+    not 8-bit text (a line too long for SMTP makes Django quote the part, which could
+    split a marker); then every message is built whole."""
 
     edition_id: int
     subject: str
     text: str
     html: str
+    prebuilt: bytes | None = None
 
     def message(self, delivery: Delivery) -> EmailMultiAlternatives:
         subscriber = delivery.subscriber
         return message(self, subscriber.email, subscriber.token, delivery.pk)
+
+    def raw(self, delivery: Delivery) -> tuple[str, bytes] | None:
+        """(recipient, message bytes) from the prebuilt message, or None."""
+        if self.prebuilt is None:
+            return None
+        subscriber = delivery.subscriber
+        email = subscriber.email
+        # A non-ASCII domain goes out in its IDNA form (as Django writes it).
+        recipient = email if email.isascii() else sanitize_address(email, "utf-8")
+        data = (
+            self.prebuilt.replace(MARKS["header"], recipient.encode())
+            .replace(MARKS["text"], email.encode())
+            .replace(MARKS["html"], escape(email).encode())
+            .replace(MARKS["token"], subscriber.token.encode())
+            .replace(MARKS["delivery"], str(delivery.pk).encode())
+        )
+        return recipient, data
+
+
+# The prebuilt message's markers: ASCII that no encoding step changes, the address one a
+# valid address, so that Django writes the headers around it as for a real one.
+MARKS = {
+    "header": b"shinbun-slot-recipient@slot.invalid",
+    "text": b"SHINBUNSLOTEMAILTEXT",
+    "html": b"SHINBUNSLOTEMAILHTML",
+    "token": TOKEN_SLOT.encode(),
+    "delivery": b"SHINBUNSLOTDELIVERY",
+}
+
+
+def prebuild(edition_id: int, subject: str, text: str, html: str) -> bytes | None:
+    msg = addressed(
+        subject,
+        text.replace(EMAIL_SLOT, MARKS["text"].decode()),
+        html.replace(EMAIL_SLOT, MARKS["html"].decode()),
+        MARKS["header"].decode(),
+        TOKEN_SLOT,
+        edition_id,
+        MARKS["delivery"].decode(),
+    )
+    data = msg.message().as_bytes(linesep="\r\n")
+    if b"quoted-printable" in data or b"Content-Transfer-Encoding: base64" in data:
+        return None
+    return data
 
 
 def edition_items(edition: Edition) -> list[dict]:
@@ -136,7 +189,7 @@ def render_edition(edition: Edition) -> Rendered:
             "email": EMAIL_SLOT,
         },
     )
-    return Rendered(edition.pk, subject, text, html)
+    return Rendered(edition.pk, subject, text, html, prebuild(edition.pk, subject, text, html))
 
 
 def unsubscribe_url(token: str, edition_id: int | None = None) -> str:
@@ -275,61 +328,95 @@ def _defer(delivery: Delivery, worker: str, detail: str, now: datetime) -> None:
     )
 
 
-def send_batch(composer, batch: list[Delivery], worker: str, connection=None) -> int:
+def _record_sent(cursor, delivery: Delivery, worker: str, now: datetime) -> None:
+    """The one write per message sent, kept to one plain UPDATE on the batch's cursor (it
+    is in the hot loop: the server's answer is recorded before the next message goes)."""
+    cursor.execute(
+        RECORD_SENT,
+        [
+            Delivery.Status.SENT,
+            connection.ops.adapt_datetimefield_value(now),
+            delivery.pk,
+            worker,
+            *Delivery.OPEN,
+        ],
+    )
+
+
+RECORD_SENT = (
+    f"UPDATE {Delivery._meta.db_table} SET status = %s, attempts = attempts + 1, "
+    "sent_at = %s, detail = '', claimed_until = NULL "
+    "WHERE id = %s AND claimed_by = %s AND status IN (%s, %s)"
+)
+
+
+def _refused(delivery: Delivery, worker: str, error: Exception, now: datetime) -> None:
+    """Settle a message the server refused: 4xx waits for a retry; 5xx for the recipient
+    (at RCPT) bounced and suppresses the address; another 5xx (the content, at DATA)
+    failed without blaming the address."""
+    code = smtp_code(error) or 0
+    detail = f"{code} {error}".strip()[:300]
+    if code < 500:
+        _defer(delivery, worker, detail, now)
+        return
+    attempts = delivery.attempts + 1
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        _settle(delivery, worker, status=Delivery.Status.BOUNCED, attempts=attempts, detail=detail)
+        services.suppress(delivery.subscriber.email, Suppression.Reason.BOUNCED, detail)
+    else:
+        _settle(delivery, worker, status=Delivery.Status.FAILED, attempts=attempts, detail=detail)
+
+
+def send_batch(composer, batch: list[Delivery], worker: str, mailer=None) -> int:
     """Send a claimed batch over one connection; returns the messages the server took.
-    ``composer.message(delivery)`` makes each message (None: nothing to send to them)."""
+    ``composer.message(delivery)`` makes each message (None: nothing to send to them);
+    over SMTP, a composer with ``raw(delivery)`` gives the bytes instead. The batch stops
+    (and hands back what is left) before its lease runs out."""
     suppressed = set(
         Suppression.objects.filter(
             email_key__in=[d.subscriber.email_key for d in batch]
         ).values_list("email_key", flat=True)
     )
-    connection = connection or get_connection()
+    lease = timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS)
+    stop_at = timezone.now() + lease * 0.8
+    mailer = mailer or get_connection()
+    raw = getattr(composer, "raw", None) if isinstance(mailer, SmtpBackend) else None
+    sender = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
     sent = 0
-    with connection:
+    with mailer, connection.cursor() as cursor:
         for index, delivery in enumerate(batch):
             subscriber = delivery.subscriber
             now = timezone.now()
+            if now >= stop_at:  # another worker may take these from the lease's end
+                release(batch[index:], worker, now)
+                break
             if subscriber.status != Subscriber.Status.ACTIVE or subscriber.email_key in suppressed:
                 _settle(delivery, worker, status=Delivery.Status.SKIPPED)
                 continue
             try:
-                msg = composer.message(delivery)
+                prepared = raw(delivery) if raw is not None else None
+                msg = None if prepared is not None else composer.message(delivery)
             except Exception as error:  # one member's message must not stop the others
                 log.exception("newsletter: delivery %s could not be composed", delivery.pk)
                 _settle(delivery, worker, status=Delivery.Status.FAILED, detail=str(error)[:300])
                 continue
-            if msg is None:
+            if prepared is None and msg is None:
                 _settle(delivery, worker, status=Delivery.Status.SKIPPED)
                 continue
             try:
-                connection.send_messages([msg])
+                if prepared is not None:
+                    mailer.connection.sendmail(sender, [prepared[0]], prepared[1])
+                else:
+                    mailer.send_messages([msg])
             except (smtplib.SMTPException, OSError) as error:
-                code = smtp_code(error)
-                detail = f"{code or ''} {error}".strip()[:300]
-                if code is None or isinstance(error, smtplib.SMTPSenderRefused):
+                if smtp_code(error) is None or isinstance(error, smtplib.SMTPSenderRefused):
                     # Not this recipient's doing: everything left waits a minute.
+                    detail = str(error)[:300]
                     release(batch[index:], worker, now + RETRY_DELAYS[0], detail)
                     raise ConnectionLost(detail) from error
-                if code >= 500:
-                    _settle(
-                        delivery,
-                        worker,
-                        status=Delivery.Status.BOUNCED,
-                        attempts=delivery.attempts + 1,
-                        detail=detail,
-                    )
-                    services.suppress(subscriber.email, Suppression.Reason.BOUNCED, detail)
-                else:
-                    _defer(delivery, worker, detail, now)
+                _refused(delivery, worker, error, now)
                 continue
-            _settle(
-                delivery,
-                worker,
-                status=Delivery.Status.SENT,
-                attempts=delivery.attempts + 1,
-                sent_at=now,
-                detail="",
-            )
+            _record_sent(cursor, delivery, worker, now)
             sent += 1
     return sent
 
