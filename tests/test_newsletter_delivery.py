@@ -229,6 +229,47 @@ def test_a_permanent_refusal_bounces_and_the_address_is_never_planned_again(sink
     assert sink.recipients() == {addresses[1]: 2, addresses[2]: 2}
 
 
+def test_a_refusal_of_the_content_fails_the_message_without_suppressing_the_address(sink, edition):
+    addresses = subscribe(2)
+    refusing = addresses[0]
+    taken = sink.handle_DATA
+
+    async def refuse_for_one(server, session, envelope):
+        if envelope.rcpt_tos == [refusing]:
+            return "554 5.6.0 Message content rejected"
+        return await taken(server, session, envelope)
+
+    sink.handle_DATA = refuse_for_one
+    delivery.plan(edition)
+    assert delivery.send_edition(edition) == 1
+    failed = delivery_of(edition, refusing)
+    assert failed.status == Delivery.Status.FAILED and failed.detail.startswith("554")
+    assert not Suppression.objects.exists()
+
+
+def test_a_batch_hands_back_what_is_left_before_its_lease_ends(db, edition, settings):
+    # A lease of a second and a mail server that takes 0.3 s a message: the worker sends
+    # until 80 % of the lease has passed and releases the rest for whoever claims next.
+    import time as clock
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    class SlowServer(EmailBackend):
+        def send_messages(self, messages):
+            clock.sleep(0.3)
+            return super().send_messages(messages)
+
+    settings.NEWSLETTER_LEASE_SECONDS = 1
+    subscribe(6)
+    delivery.plan(edition)
+    batch = delivery.claim(edition.pk, "worker-a")
+    sent = delivery.send_batch(delivery.render_edition(edition), batch, "worker-a", SlowServer())
+    assert 1 <= sent < 6
+    left = Delivery.objects.filter(edition=edition, status=Delivery.Status.PENDING)
+    assert left.count() == 6 - sent
+    assert not left.filter(claimed_until__isnull=False).exists()  # released at once
+
+
 # Who gets it ----------------------------------------------------------------------------
 
 
