@@ -217,10 +217,10 @@ def plan(args, articles) -> tuple:
 def bare(args, sink: Sink, edition) -> dict:
     from django.conf import settings
 
-    from shinbun.newsletter import delivery
+    from shinbun.newsletter import composing
     from shinbun.newsletter.models import Delivery
 
-    rendered = delivery.render_edition(edition)
+    rendered = composing.render_edition(edition)
     rows = Delivery.objects.filter(edition=edition, status=Delivery.Status.PENDING)
     messages = [
         # As the worker composes it, and as Django's SMTP backend turns it into bytes.

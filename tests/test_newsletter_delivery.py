@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 from django.utils import timezone
 
-from shinbun.newsletter import delivery, services
+from shinbun.newsletter import composing, delivery, services
 from shinbun.newsletter.models import Delivery, Edition, EditionItem, Subscriber, Suppression
 from tests.concurrency import at_once
 from tests.processes import SHINBUN, environment, free_port
@@ -93,7 +93,7 @@ def delivery_of(edition: Edition, address: str) -> Delivery:
 
 def expected_message_ids(edition: Edition) -> dict[str, str]:
     rows = Delivery.objects.filter(edition=edition).values_list("subscriber__email_key", "pk")
-    return {address: delivery.message_id(edition.pk, pk) for address, pk in rows}
+    return {address: composing.message_id(edition.pk, pk) for address, pk in rows}
 
 
 # A worker killed at random moments ------------------------------------------------------
@@ -263,7 +263,7 @@ def test_a_batch_hands_back_what_is_left_before_its_lease_ends(db, edition, sett
     subscribe(6)
     delivery.plan(edition)
     batch = delivery.claim(edition.pk, "worker-a")
-    sent = delivery.send_batch(delivery.render_edition(edition), batch, "worker-a", SlowServer())
+    sent = delivery.send_batch(composing.render_edition(edition), batch, "worker-a", SlowServer())
     assert 1 <= sent < 6
     left = Delivery.objects.filter(edition=edition, status=Delivery.Status.PENDING)
     assert left.count() == 6 - sent

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from shinbun.core.timefmt import format_jst
-from shinbun.newsletter import delivery, editions
+from shinbun.newsletter import composing, delivery, editions
 from shinbun.newsletter.models import (
     Consent,
     Delivery,
@@ -110,7 +110,7 @@ class EditionAdmin(admin.ModelAdmin):
     @admin.action(description=_("自分のメールアドレスにテスト送信する"))
     def send_test(self, request, queryset):
         for edition in queryset:
-            delivery.sample_message(edition, request.user.email).send()
+            composing.sample_message(edition, request.user.email).send()
         self.message_user(
             request, _("%(email)s にテスト送信しました。") % {"email": request.user.email}
         )
@@ -128,7 +128,7 @@ class EditionAdmin(admin.ModelAdmin):
         edition = get_object_or_404(Edition, pk=edition_id)
         if not self.has_view_permission(request, edition):
             return HttpResponse(status=403)
-        message = delivery.sample_message(edition, request.user.email)
+        message = composing.sample_message(edition, request.user.email)
         html = message.alternatives[0][0] if message.alternatives else message.body
         return HttpResponse(html, content_type="text/html; charset=utf-8")
 

@@ -11,28 +11,26 @@ them sends them once. Every message's Message-ID derives from its delivery, so a
 one is recognisable.
 """
 
+import contextlib
 import logging
 import os
 import secrets
 import smtplib
 import socket
 import time
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import sanitize_address
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Min, Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 
-from shinbun.core import mail
 from shinbun.newsletter import services
+from shinbun.newsletter.composing import render_edition
 from shinbun.newsletter.models import Delivery, Edition, Subscriber, Suppression
 
 log = logging.getLogger(__name__)
@@ -45,12 +43,6 @@ RETRY_DELAYS = (
     timedelta(hours=1),
     timedelta(hours=3),
 )
-
-# Per-subscriber values in a rendered edition: ASCII markers that escaping leaves as they
-# are, replaced for each message (rendering the templates once per edition).
-TOKEN_SLOT = "NEWSLETTERSLOTTOKEN"
-EMAIL_SLOT = "NEWSLETTERSLOTEMAIL"
-
 
 # Planning -------------------------------------------------------------------------------
 
@@ -92,161 +84,6 @@ def plan(edition: Edition, now: datetime | None = None) -> int:
 def due_editions(now: datetime | None = None):
     return Edition.objects.filter(
         status=Edition.Status.SCHEDULED, send_at__lte=now or timezone.now()
-    )
-
-
-# Rendering ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """An edition rendered once, with slots for each subscriber's address and token: the
-    composer of 「ニュース5本」 (the digest's, in digest.py, renders per member).
-
-    ``prebuilt`` is the whole message as bytes with markers for the address, token and
-    delivery id, built once: sending over SMTP fills the markers instead of building a
-    MIME message per subscriber (the bulk of the per-message cost). None when a part is
-    not 8-bit text (a line too long for SMTP makes Django quote the part, which could
-    split a marker); then every message is built whole."""
-
-    edition_id: int
-    subject: str
-    text: str
-    html: str
-    prebuilt: bytes | None = None
-
-    def message(self, delivery: Delivery) -> EmailMultiAlternatives:
-        subscriber = delivery.subscriber
-        return message(self, subscriber.email, subscriber.token, delivery.pk)
-
-    def raw(self, delivery: Delivery) -> tuple[str, bytes] | None:
-        """(recipient, message bytes) from the prebuilt message, or None."""
-        if self.prebuilt is None:
-            return None
-        subscriber = delivery.subscriber
-        email = subscriber.email
-        # A non-ASCII domain goes out in its IDNA form (as Django writes it).
-        recipient = email if email.isascii() else sanitize_address(email, "utf-8")
-        data = (
-            self.prebuilt.replace(MARKS["header"], recipient.encode())
-            .replace(MARKS["text"], email.encode())
-            .replace(MARKS["html"], escape(email).encode())
-            .replace(MARKS["token"], subscriber.token.encode())
-            .replace(MARKS["delivery"], str(delivery.pk).encode())
-        )
-        return recipient, data
-
-
-# The prebuilt message's markers: ASCII that no encoding step changes, the address one a
-# valid address, so that Django writes the headers around it as for a real one.
-MARKS = {
-    "header": b"shinbun-slot-recipient@slot.invalid",
-    "text": b"SHINBUNSLOTEMAILTEXT",
-    "html": b"SHINBUNSLOTEMAILHTML",
-    "token": TOKEN_SLOT.encode(),
-    "delivery": b"SHINBUNSLOTDELIVERY",
-}
-
-
-def prebuild(edition_id: int, subject: str, text: str, html: str) -> bytes | None:
-    msg = addressed(
-        subject,
-        text.replace(EMAIL_SLOT, MARKS["text"].decode()),
-        html.replace(EMAIL_SLOT, MARKS["html"].decode()),
-        MARKS["header"].decode(),
-        TOKEN_SLOT,
-        edition_id,
-        MARKS["delivery"].decode(),
-    )
-    data = msg.message().as_bytes(linesep="\r\n")
-    if b"quoted-printable" in data or b"Content-Transfer-Encoding: base64" in data:
-        return None
-    return data
-
-
-def edition_items(edition: Edition) -> list[dict]:
-    """The five articles as the mail shows them: headline, the lead (which every reader
-    may read), the link and the editor's note."""
-    items = edition.items.select_related("article").order_by("position")
-    return [
-        {
-            "headline": item.article.headline,
-            "lead": item.article.lead,
-            "url": mail.absolute(item.article.get_absolute_url()),
-            "note": item.note,
-        }
-        for item in items
-    ]
-
-
-def render_edition(edition: Edition) -> Rendered:
-    subject, text, html = mail.render_message(
-        "newsletter/mail/edition",
-        {
-            "edition": edition,
-            "items": edition_items(edition),
-            "unsubscribe_url": unsubscribe_url(TOKEN_SLOT, edition.pk),
-            "email": EMAIL_SLOT,
-        },
-    )
-    return Rendered(edition.pk, subject, text, html, prebuild(edition.pk, subject, text, html))
-
-
-def unsubscribe_url(token: str, edition_id: int | None = None) -> str:
-    url = mail.absolute(reverse("newsletter:unsubscribe", args=[token]))
-    return url if edition_id is None else f"{url}?e={edition_id}"
-
-
-def message_id(edition_id: int, delivery_id: int | str) -> str:
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-    return f"<news5.{edition_id}.{delivery_id}@{domain}>"
-
-
-def list_unsubscribe(token: str, edition_id: int) -> str:
-    links = [f"<{unsubscribe_url(token, edition_id)}>"]
-    if settings.NEWSLETTER_UNSUBSCRIBE_MAILTO:
-        links.append(
-            f"<mailto:{settings.NEWSLETTER_UNSUBSCRIBE_MAILTO}?subject=unsubscribe%20{token}>"
-        )
-    return ", ".join(links)
-
-
-def addressed(
-    subject: str, text: str, html: str, email: str, token: str, edition_id, delivery_id
-) -> EmailMultiAlternatives:
-    """One subscriber's message with the list's headers: their own unsubscribe link
-    (RFC 2369 List-Unsubscribe, RFC 8058 one-click) and the Message-ID of the delivery."""
-    msg = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        to=[email],
-        headers={
-            "Message-ID": message_id(edition_id, delivery_id),
-            "List-Unsubscribe": list_unsubscribe(token, edition_id),
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": f"<news5.{message_id(0, 0).rpartition('@')[2].rstrip('>')}>",
-        },
-    )
-    msg.attach_alternative(html, "text/html")
-    # Providers' webhooks (django-anymail) report bounces with this; SMTP ignores it.
-    msg.metadata = {"delivery": str(delivery_id)}
-    return msg
-
-
-def message(rendered: Rendered, email: str, token: str, delivery_id: int | str):
-    """The edition for one subscriber: the slots filled with their address and token."""
-
-    def fill(content: str, address: str) -> str:
-        return content.replace(TOKEN_SLOT, token).replace(EMAIL_SLOT, address)
-
-    return addressed(
-        rendered.subject,
-        fill(rendered.text, email),
-        fill(rendered.html, escape(email)),
-        email,
-        token,
-        rendered.edition_id,
-        delivery_id,
     )
 
 
@@ -328,15 +165,14 @@ def _defer(delivery: Delivery, worker: str, detail: str, now: datetime) -> None:
     )
 
 
-def _record_sent(cursor, delivery: Delivery, worker: str, now: datetime) -> None:
-    """The one write per message sent, kept to one plain UPDATE on the batch's cursor (it
-    is in the hot loop: the server's answer is recorded before the next message goes)."""
+def _record_sent(cursor, delivery_id: int, worker: str, now: datetime) -> None:
+    """The one write per message sent, one plain UPDATE (it is in the hot loop)."""
     cursor.execute(
         RECORD_SENT,
         [
             Delivery.Status.SENT,
             connection.ops.adapt_datetimefield_value(now),
-            delivery.pk,
+            delivery_id,
             worker,
             *Delivery.OPEN,
         ],
@@ -348,6 +184,72 @@ RECORD_SENT = (
     "sent_at = %s, detail = '', claimed_until = NULL "
     "WHERE id = %s AND claimed_by = %s AND status IN (%s, %s)"
 )
+
+
+def _record_in_thread(delivery_id: int, worker: str, now: datetime) -> None:
+    with connection.cursor() as cursor:  # this thread's own connection
+        _record_sent(cursor, delivery_id, worker, now)
+
+
+class Recorder:
+    """Records that a message was sent, on a connection of its own in a thread, while the
+    next message's envelope (MAIL FROM, RCPT TO) goes to the mail server; the next
+    message's content is sent only once the record is committed (``wait``), so a worker
+    that dies still leaves at most the message in flight unrecorded. Inside a transaction
+    (the tests' database) the record is written inline, where that transaction sees it."""
+
+    def __init__(self, worker: str):
+        self.worker = worker
+        self.pool = None if connection.in_atomic_block else ThreadPoolExecutor(1)
+        self.pending = None
+
+    def record(self, delivery: Delivery, now: datetime) -> None:
+        if self.pool is None:
+            with connection.cursor() as cursor:
+                _record_sent(cursor, delivery.pk, self.worker, now)
+            return
+        self.wait()
+        self.pending = self.pool.submit(_record_in_thread, delivery.pk, self.worker, now)
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()  # a failed record fails here, before anything more is sent
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            if self.pool is not None:
+                self.pool.submit(connections.close_all).result()
+                self.pool.shutdown()
+                self.pool = None
+
+
+def _reset(smtp, code: int) -> None:
+    """Back to a clean state after a refusal, as smtplib's sendmail does."""
+    with contextlib.suppress(smtplib.SMTPServerDisconnected):
+        smtp.close() if code == 421 else smtp.rset()
+
+
+def send_raw(smtp, sender: str, recipient: str, data: bytes, before_content) -> None:
+    """One message over an open smtplib connection, as ``sendmail`` sends it, calling
+    ``before_content()`` between the envelope and the content; raises smtplib's errors."""
+    smtp.ehlo_or_helo_if_needed()
+    options = [f"size={len(data)}"] if smtp.does_esmtp and smtp.has_extn("size") else []
+    code, answer = smtp.mail(sender, options)
+    if code != 250:
+        _reset(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, answer, sender)
+    code, answer = smtp.rcpt(recipient)
+    if code not in (250, 251):
+        _reset(smtp, code)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, answer)})
+    before_content()
+    code, answer = smtp.data(data)
+    if code != 250:
+        _reset(smtp, code)
+        raise smtplib.SMTPDataError(code, answer)
 
 
 def _refused(delivery: Delivery, worker: str, error: Exception, now: datetime) -> None:
@@ -367,57 +269,70 @@ def _refused(delivery: Delivery, worker: str, error: Exception, now: datetime) -
         _settle(delivery, worker, status=Delivery.Status.FAILED, attempts=attempts, detail=detail)
 
 
-def send_batch(composer, batch: list[Delivery], worker: str, mailer=None) -> int:
+def send_batch(
+    composer, batch: list[Delivery], worker: str, mailer=None, recorder: Recorder | None = None
+) -> int:
     """Send a claimed batch over one connection; returns the messages the server took.
     ``composer.message(delivery)`` makes each message (None: nothing to send to them);
     over SMTP, a composer with ``raw(delivery)`` gives the bytes instead. The batch stops
     (and hands back what is left) before its lease runs out."""
+    mailer = mailer or get_connection()
+    own_recorder = recorder is None
+    recorder = recorder or Recorder(worker)
+    try:
+        with mailer:
+            return _send_each(composer, batch, worker, mailer, recorder)
+    finally:
+        recorder.close() if own_recorder else recorder.wait()
+
+
+def _send_each(composer, batch: list[Delivery], worker: str, mailer, recorder) -> int:
     suppressed = set(
         Suppression.objects.filter(
             email_key__in=[d.subscriber.email_key for d in batch]
         ).values_list("email_key", flat=True)
     )
-    lease = timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS)
-    stop_at = timezone.now() + lease * 0.8
-    mailer = mailer or get_connection()
+    stop_at = timezone.now() + timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS) * 0.8
     raw = getattr(composer, "raw", None) if isinstance(mailer, SmtpBackend) else None
     sender = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
     sent = 0
-    with mailer, connection.cursor() as cursor:
-        for index, delivery in enumerate(batch):
-            subscriber = delivery.subscriber
-            now = timezone.now()
-            if now >= stop_at:  # another worker may take these from the lease's end
-                release(batch[index:], worker, now)
-                break
-            if subscriber.status != Subscriber.Status.ACTIVE or subscriber.email_key in suppressed:
-                _settle(delivery, worker, status=Delivery.Status.SKIPPED)
-                continue
-            try:
-                prepared = raw(delivery) if raw is not None else None
-                msg = None if prepared is not None else composer.message(delivery)
-            except Exception as error:  # one member's message must not stop the others
-                log.exception("newsletter: delivery %s could not be composed", delivery.pk)
-                _settle(delivery, worker, status=Delivery.Status.FAILED, detail=str(error)[:300])
-                continue
-            if prepared is None and msg is None:
-                _settle(delivery, worker, status=Delivery.Status.SKIPPED)
-                continue
-            try:
-                if prepared is not None:
-                    mailer.connection.sendmail(sender, [prepared[0]], prepared[1])
-                else:
-                    mailer.send_messages([msg])
-            except (smtplib.SMTPException, OSError) as error:
-                if smtp_code(error) is None or isinstance(error, smtplib.SMTPSenderRefused):
-                    # Not this recipient's doing: everything left waits a minute.
-                    detail = str(error)[:300]
-                    release(batch[index:], worker, now + RETRY_DELAYS[0], detail)
-                    raise ConnectionLost(detail) from error
-                _refused(delivery, worker, error, now)
-                continue
-            _record_sent(cursor, delivery, worker, now)
-            sent += 1
+    for index, delivery in enumerate(batch):
+        subscriber = delivery.subscriber
+        now = timezone.now()
+        if now >= stop_at:  # another worker may take these from the lease's end
+            recorder.wait()
+            release(batch[index:], worker, now)
+            break
+        if subscriber.status != Subscriber.Status.ACTIVE or subscriber.email_key in suppressed:
+            _settle(delivery, worker, status=Delivery.Status.SKIPPED)
+            continue
+        try:
+            prepared = raw(delivery) if raw is not None else None
+            msg = None if prepared is not None else composer.message(delivery)
+        except Exception as error:  # one member's message must not stop the others
+            log.exception("newsletter: delivery %s could not be composed", delivery.pk)
+            _settle(delivery, worker, status=Delivery.Status.FAILED, detail=str(error)[:300])
+            continue
+        if prepared is None and msg is None:
+            _settle(delivery, worker, status=Delivery.Status.SKIPPED)
+            continue
+        try:
+            if prepared is not None:
+                send_raw(mailer.connection, sender, *prepared, recorder.wait)
+            else:
+                recorder.wait()
+                mailer.send_messages([msg])
+        except (smtplib.SMTPException, OSError) as error:
+            if smtp_code(error) is None or isinstance(error, smtplib.SMTPSenderRefused):
+                # Not this recipient's doing: everything left waits a minute.
+                detail = str(error)[:300]
+                recorder.wait()
+                release(batch[index:], worker, now + RETRY_DELAYS[0], detail)
+                raise ConnectionLost(detail) from error
+            _refused(delivery, worker, error, now)
+            continue
+        recorder.record(delivery, now)
+        sent += 1
     return sent
 
 
@@ -441,20 +356,24 @@ def send_edition(
     ``progress(n)`` is called with each batch's count of settled rows."""
     worker = worker or worker_name()
     composer = composer or render_edition(edition)
+    recorder = Recorder(worker)
     sent = 0
-    while True:
-        batch = claim(edition.pk, worker)
-        if batch:
-            sent += send_batch(composer, batch, worker)
-            if progress is not None:
-                progress(len(batch))
-            continue
-        held_until = Delivery.objects.filter(
-            edition=edition, status__in=Delivery.OPEN, claimed_until__gte=timezone.now()
-        ).aggregate(until=Min("claimed_until"))["until"]
-        if held_until is None or not wait_for_leases:
-            break
-        time.sleep(min(max((held_until - timezone.now()).total_seconds(), 0.05), 1.0))
+    try:
+        while True:
+            batch = claim(edition.pk, worker)
+            if batch:
+                sent += send_batch(composer, batch, worker, recorder=recorder)
+                if progress is not None:
+                    progress(len(batch))
+                continue
+            held_until = Delivery.objects.filter(
+                edition=edition, status__in=Delivery.OPEN, claimed_until__gte=timezone.now()
+            ).aggregate(until=Min("claimed_until"))["until"]
+            if held_until is None or not wait_for_leases:
+                break
+            time.sleep(min(max((held_until - timezone.now()).total_seconds(), 0.05), 1.0))
+    finally:
+        recorder.close()
     finish_if_done(edition)
     return sent
 
@@ -477,9 +396,3 @@ def counts(edition: Edition) -> dict[str, int]:
     result["total"] = sum(result.values())
     result["unsubscribed"] = Subscriber.objects.filter(unsubscribed_from=edition).count()
     return result
-
-
-def sample_message(edition: Edition, email: str):
-    """The edition as a subscriber gets it, for the editor's own address (a test send:
-    no delivery row, an unsubscribe link that names nobody)."""
-    return message(render_edition(edition), email, "test", f"test-{secrets.token_hex(4)}")

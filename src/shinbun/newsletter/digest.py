@@ -17,7 +17,7 @@ from shinbun.core import mail
 from shinbun.core.timefmt import JST
 from shinbun.members.entitlements import reader_for
 from shinbun.mynews import feed
-from shinbun.newsletter import delivery
+from shinbun.newsletter import composing, delivery
 from shinbun.newsletter.models import Delivery, Edition, Kind
 
 # At most this many articles in one digest (the newest); My News has the rest.
@@ -67,7 +67,7 @@ class Composer:
         articles = [a for a in page.items if a.published_at > self.since]
         if not articles:
             return None
-        unsubscribe = delivery.unsubscribe_url(subscriber.token, self.edition.pk)
+        unsubscribe = composing.unsubscribe_url(subscriber.token, self.edition.pk)
         with translation.override(settings.LANGUAGE_CODE):
             subject, text, html = mail.render_message(
                 "newsletter/mail/digest",
@@ -89,13 +89,13 @@ class Composer:
                     "email": user.email,
                 },
             )
-        return delivery.addressed(
+        return composing.addressed(
             subject, text, html, user.email, subscriber.token, self.edition.pk, row.pk
         )
 
 
 def composer_for(edition: Edition):
-    return Composer(edition) if edition.kind == Kind.DIGEST else delivery.render_edition(edition)
+    return Composer(edition) if edition.kind == Kind.DIGEST else composing.render_edition(edition)
 
 
 def send(edition: Edition, **options) -> int:
