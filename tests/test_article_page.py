@@ -169,7 +169,7 @@ def test_figure_rendered_as_svg_with_caption_and_credit(visitor, article, parse_
         svg = doc.one("svg", class_=drawing)
         assert svg["xmlns"] == "http://www.w3.org/2000/svg"
         assert "1月" in svg["text"]
-    assert "<h2>小見出しです</h2>" in response.text
+    assert '<h2 lang="ja">小見出しです</h2>' in response.text
 
 
 def test_gate_texts(visitor, article, parse_html, spring_campaign):

@@ -69,11 +69,11 @@ def test_pages_break_headlines_between_phrases(visitor, make, parse_html):
         headline="日銀が金利を引き上げ", subheadline="円相場は高値圏で推移", lead="リード。"
     )
     html = visitor.get(article.get_absolute_url()).text
-    assert '<h1 class="headline">日銀が<wbr>金利を<wbr>引き上げ</h1>' in html
+    assert '<h1 class="headline" lang="ja">日銀が<wbr>金利を<wbr>引き上げ</h1>' in html
     assert "円相場は<wbr>" in html
     listing = visitor.get(section.get_absolute_url()).text
     assert ">日銀が<wbr>金利を<wbr>引き上げ</a>" in listing
     # titles, meta tags and JSON-LD carry the plain headline
     doc = parse_html(html)
     assert doc.one("meta", property="og:title")["content"] == "日銀が金利を引き上げ"
-    assert "<title>日銀が金利を引き上げ |" in html
+    assert '<title lang="ja">日銀が金利を引き上げ |' in html

@@ -94,9 +94,9 @@ def paywall_offer(now: datetime | None = None) -> str:
     campaign = running_campaign(now)
     if campaign is not None and campaign.applies_to(plan):
         return _("%(plan)s %(price)s。%(campaign)sなら最初の%(days)s日間は無料です。") % {
-            "plan": plan.name,
+            "plan": plan.label,
             "price": plan.price_display,
-            "campaign": campaign.name,
+            "campaign": campaign.label,
             "days": campaign.trial_days,
         }
-    return _("%(plan)s %(price)s。") % {"plan": plan.name, "price": plan.price_display}
+    return _("%(plan)s %(price)s。") % {"plan": plan.label, "price": plan.price_display}

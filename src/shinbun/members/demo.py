@@ -4,16 +4,17 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from shinbun.members import services
 from shinbun.members.models import Campaign, Plan, Subscription, User
 
 DEMO_PLANS = [
-    # (code, name, interval, price in JPY incl. tax)
-    ("monthly", "月額プラン", Plan.Interval.MONTH, 1980),
-    ("yearly", "年額プラン", Plan.Interval.YEAR, 19800),
+    # (code, name, interval, price in JPY incl. tax); the names are msgids (Plan.label)
+    ("monthly", gettext_noop("月額プラン"), Plan.Interval.MONTH, 1980),
+    ("yearly", gettext_noop("年額プラン"), Plan.Interval.YEAR, 19800),
 ]
-SPRING_CAMPAIGN = "春割"
+SPRING_CAMPAIGN = gettext_noop("春割")
 SPRING_CTA = "春割で無料体験する"
 
 

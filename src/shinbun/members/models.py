@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shinbun.core.money import format_yen
@@ -82,6 +83,11 @@ class Plan(models.Model):  # 料金プラン
         return f"{self.name}({self.price_display})"
 
     @property
+    def label(self) -> str:
+        """The name as readers see it: translated where it is also a msgid (月額プラン)."""
+        return gettext(self.name)
+
+    @property
     def price_display(self) -> str:
         per = _("月") if self.interval == self.Interval.MONTH else _("年")
         return _("%(price)s/%(per)s(税込)") % {"price": format_yen(self.price_jpy), "per": per}
@@ -122,6 +128,15 @@ class Campaign(models.Model):  # キャンペーン(無料体験)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name as readers see it: translated where it is also a msgid (春割)."""
+        return gettext(self.name)
+
+    @property
+    def cta_label(self) -> str:
+        return gettext(self.cta_text)
 
     def is_running(self, now) -> bool:
         return self.starts_at <= now < self.ends_at

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from shinbun.core.timefmt import format_jst, to_jst
+from shinbun.core.timefmt import format_reader, to_jst
 from shinbun.members import accounts, campaigns, confirmation, invoices, services, tokens
 from shinbun.members.entitlements import meter_month, meter_state, reader_for
 from shinbun.members.models import AccessToken, Plan, Receipt, Subscription
@@ -210,7 +210,7 @@ def cancel(request):
             _("会員による解約"),
             lambda sub: (
                 _("解約を受け付けました。%(date)sまでお読みいただけます。")
-                % {"date": format_jst(sub.current_period_end)}
+                % {"date": format_reader(sub.current_period_end)}
             ),
         )
     subscription = _live_subscription(request)

@@ -223,6 +223,8 @@ def follow_rows(page: feed.MyNewsPage) -> list[dict]:
     where template tags a row would cost more than the rest of the page."""
     kinds = dict(Target.Kind.choices)
     selected = page.selected.pk if page.selected else None
+    # The row's label names the follow (aria-describedby): the label stays one text.
+    undo = _("フォローを解除する")
     return [
         {
             "pk": f.pk,
@@ -230,7 +232,7 @@ def follow_rows(page: feed.MyNewsPage) -> list[dict]:
             "kind": kinds[f.target.kind],
             "count": ngettext("%(n)s件", "%(n)s件", f.target.article_count)
             % {"n": f.target.article_count},
-            "undo": _("「%(name)s」のフォローを解除する") % {"name": f.label},
+            "undo": undo,
             "selected": f.pk == selected,
         }
         for f in page.follows

@@ -2,13 +2,15 @@
 
 from urllib.parse import quote, urlencode
 
+from django.utils.translation import gettext as _
+
 
 def share_links(url: str, title: str) -> list[dict]:
     text = f"{title} {url}"
     return [
         {"name": "note", "href": "https://note.com/intent/post?" + urlencode({"url": url})},
         {
-            "name": "X(旧Twitter)",
+            "name": _("X(旧Twitter)"),
             "href": "https://x.com/intent/post?" + urlencode({"text": title, "url": url}),
         },
         {
@@ -16,7 +18,7 @@ def share_links(url: str, title: str) -> list[dict]:
             "href": "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url}),
         },
         {
-            "name": "はてなブックマーク",
+            "name": _("はてなブックマーク"),
             "href": "https://b.hatena.ne.jp/add?"
             + urlencode({"mode": "confirm", "url": url, "title": title}),
         },

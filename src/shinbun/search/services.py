@@ -8,6 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from shinbun.core.timefmt import JST
 from shinbun.members import entitlements
@@ -107,19 +108,19 @@ def search(
     page = SearchPage(query=query)
     if not query.include:
         page.hint = (
-            "検索語を入力してください。"
+            _("検索語を入力してください。")
             if not raw_query.strip()
-            else "検索できる語が含まれていません。別の言葉でお試しください。"
+            else _("検索できる語が含まれていません。別の言葉でお試しください。")
         )
         return page
     try:
         query.facets = _facets(filters)
     except UnknownFilter:
-        page.hint = "指定された絞り込み条件が見つかりません。"
+        page.hint = _("指定された絞り込み条件が見つかりません。")
         return page
     low, high = _key_range(filters)
     if low > high:
-        page.hint = "期間の指定が正しくありません。"
+        page.hint = _("期間の指定が正しくありません。")
         return page
     result = backend().search(
         query, sort if sort in SORTS else "newest", limit, min(offset, MAX_OFFSET), low, high
@@ -132,7 +133,9 @@ def search(
     else:
         page.hits = [Hit(article, _NO_SNIPPET) for article in articles]
     if not page.count:
-        page.hint = "該当する記事は見つかりませんでした。言葉を減らすか、別の言葉でお試しください。"
+        page.hint = _(
+            "該当する記事は見つかりませんでした。言葉を減らすか、別の言葉でお試しください。"
+        )
     return page
 
 

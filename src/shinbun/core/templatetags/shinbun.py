@@ -1,11 +1,12 @@
 import json
 
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from shinbun.core import mail
 from shinbun.core.money import format_yen
-from shinbun.core.timefmt import format_jst, format_update
+from shinbun.core.timefmt import format_reader, format_update
 
 register = template.Library()
 
@@ -15,7 +16,13 @@ _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"
 
 @register.filter
 def jst(value):
-    return format_jst(value) if value else ""
+    return format_reader(value) if value else ""
+
+
+@register.filter
+def lang_ja(value):
+    """Japanese content inside a translated sentence: 「All {{ name }} articles」."""
+    return format_html('<span lang="ja">{}</span>', value)
 
 
 @register.filter
