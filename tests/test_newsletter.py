@@ -184,6 +184,8 @@ def test_reused_and_expired_links(sign_up, visitor, unlockable, time_machine):
 
     other = Client()
     assert other.get(link).status_code == 410
+    # Pressing the button in another browser opens nothing there either.
+    assert other.post(link).status_code == 410
     assert "本文だけに書かれた一文" not in other.get(unlockable.get_absolute_url()).content.decode()
     # Expired.
     time_machine.move_to("2031-01-01")

@@ -52,6 +52,13 @@ def _answer(request, message: str, status: int, article=None, outcome: str = "")
     )
 
 
+def _message(request, message, status: int = 200, article=None):
+    """A page with one message of the newsletter's (and a link to the article, if any)."""
+    return render(
+        request, "newsletter/message.html", {"message": message, "article": article}, status=status
+    )
+
+
 def _own_verified_address(request, email: str) -> bool:
     user = request.user
     return user.is_authenticated and (
@@ -128,33 +135,26 @@ def confirm(request, token: str):
     try:
         consent = services.consent_for(token)
     except services.ConfirmError as error:
-        return render(request, "newsletter/message.html", {"message": error.message}, status=400)
+        return _message(request, error.message, 400)
     article = consent.article
+    # A link that was used opens the article again in the browser that used it, and
+    # nowhere else: it is no way to unlock the article in a second browser.
+    if article is not None and article.pk in entitlements.session_unlocks(request.session):
+        return HttpResponseRedirect(article.get_absolute_url())
     if request.method == "POST":
         try:
-            consent = services.confirm(token)
+            services.confirm(token)
         except services.ConfirmError as error:
-            if error.message != services.USED_LINK:
-                return render(
-                    request, "newsletter/message.html", {"message": error.message}, status=400
-                )
+            status = 410 if error.message == services.USED_LINK else 400
+            return _message(request, error.message, status, article)
         if article is not None:
             entitlements.remember_unlock(request.session, article.pk)
             return HttpResponseRedirect(article.get_absolute_url())
-        return render(
-            request,
-            "newsletter/message.html",
-            {"message": _("ご登録ありがとうございます。平日の朝に「ニュース5本」をお届けします。")},
+        return _message(
+            request, _("ご登録ありがとうございます。平日の朝に「ニュース5本」をお届けします。")
         )
     if consent.confirmed_at is not None:
-        if article is not None and article.pk in entitlements.session_unlocks(request.session):
-            return HttpResponseRedirect(article.get_absolute_url())
-        return render(
-            request,
-            "newsletter/message.html",
-            {"message": services.USED_LINK, "article": article},
-            status=410,
-        )
+        return _message(request, services.USED_LINK, 410, article)
     return render(request, "newsletter/confirm.html", {"consent": consent, "article": article})
 
 
@@ -165,16 +165,13 @@ def confirm(request, token: str):
 def unsubscribe(request, token: str):
     subscriber = services.subscriber_for_token(token)
     if subscriber is None:
-        return render(
+        return _message(
             request,
-            "newsletter/message.html",
-            {
-                "message": _(
-                    "配信停止のリンクが正しくありません。"
-                    "メールに記載のリンクをもう一度お確かめください。"
-                )
-            },
-            status=404,
+            _(
+                "配信停止のリンクが正しくありません。"
+                "メールに記載のリンクをもう一度お確かめください。"
+            ),
+            404,
         )
     if request.method == "POST":
         edition = request.GET.get("e", "")
@@ -189,18 +186,12 @@ def digest(request):
     """The account page's switch for the daily My News digest."""
     state = request.POST.get("state", "")
     if state not in ("on", "off"):
-        return render(
-            request,
-            "newsletter/message.html",
-            {"message": _("操作を実行できませんでした。時間を空けて再度お試しください。")},
-            status=400,
+        return _message(
+            request, _("操作を実行できませんでした。時間を空けて再度お試しください。"), 400
         )
     if state == "on" and not entitlements.reader_for(request.user).is_paid:
-        return render(
-            request,
-            "newsletter/message.html",
-            {"message": _("Myニュースのまとめメールは有料会員の方のみご利用になれます。")},
-            status=403,
+        return _message(
+            request, _("Myニュースのまとめメールは有料会員の方のみご利用になれます。"), 403
         )
     services.set_digest(
         request.user, state == "on", form_url=absolute_url(request, reverse("members:account"))
