@@ -67,7 +67,7 @@ def plan(edition: Edition, now: datetime | None = None) -> int:
                     edition.pk,
                     Delivery.Status.PENDING,
                     # As the ORM writes it (SQLite compares the text).
-                    Delivery._meta.get_field("due_at").get_db_prep_value(now, connection),
+                    connection.ops.adapt_datetimefield_value(now),
                     Subscriber.Status.ACTIVE,
                     edition.kind,
                 ],
@@ -165,18 +165,20 @@ def _defer(delivery: Delivery, worker: str, detail: str, now: datetime) -> None:
     )
 
 
-def _record_sent(cursor, delivery_id: int, worker: str, now: datetime) -> None:
-    """The one write per message sent, one plain UPDATE (it is in the hot loop)."""
-    cursor.execute(
-        RECORD_SENT,
-        [
-            Delivery.Status.SENT,
-            connection.ops.adapt_datetimefield_value(now),
-            delivery_id,
-            worker,
-            *Delivery.OPEN,
-        ],
-    )
+def _record_sent(delivery_id: int, worker: str, now: datetime) -> None:
+    """The one write per message sent, one plain UPDATE (it is in the hot loop), on the
+    calling thread's connection."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RECORD_SENT,
+            [
+                Delivery.Status.SENT,
+                connection.ops.adapt_datetimefield_value(now),
+                delivery_id,
+                worker,
+                *Delivery.OPEN,
+            ],
+        )
 
 
 RECORD_SENT = (
@@ -184,11 +186,6 @@ RECORD_SENT = (
     "sent_at = %s, detail = '', claimed_until = NULL "
     "WHERE id = %s AND claimed_by = %s AND status IN (%s, %s)"
 )
-
-
-def _record_in_thread(delivery_id: int, worker: str, now: datetime) -> None:
-    with connection.cursor() as cursor:  # this thread's own connection
-        _record_sent(cursor, delivery_id, worker, now)
 
 
 class Recorder:
@@ -205,11 +202,10 @@ class Recorder:
 
     def record(self, delivery: Delivery, now: datetime) -> None:
         if self.pool is None:
-            with connection.cursor() as cursor:
-                _record_sent(cursor, delivery.pk, self.worker, now)
+            _record_sent(delivery.pk, self.worker, now)
             return
         self.wait()
-        self.pending = self.pool.submit(_record_in_thread, delivery.pk, self.worker, now)
+        self.pending = self.pool.submit(_record_sent, delivery.pk, self.worker, now)
 
     def wait(self) -> None:
         if self.pending is not None:

@@ -157,12 +157,17 @@ def confirm(token: str, now: datetime | None = None) -> Consent:
         consent.confirmed_at = now
         subscriber = Subscriber.objects.select_for_update().get(pk=consent.subscriber_id)
         if subscriber.status != Subscriber.Status.ACTIVE:
-            subscriber.status = Subscriber.Status.ACTIVE
-            subscriber.confirmed_at = now
-            subscriber.unsubscribed_at = None
-            subscriber.unsubscribed_from = None
-            subscriber.save()
+            _activate(subscriber, now)
     return consent
+
+
+def _activate(subscriber: Subscriber, now: datetime) -> None:
+    """The address receives its list from now on (again, after an unsubscribe)."""
+    subscriber.status = Subscriber.Status.ACTIVE
+    subscriber.confirmed_at = now
+    subscriber.unsubscribed_at = None
+    subscriber.unsubscribed_from = None
+    subscriber.save()
 
 
 def subscriber_for_token(token: str) -> Subscriber | None:
@@ -259,11 +264,7 @@ def set_digest(user, on: bool, *, form_url: str = "", now: datetime | None = Non
         if subscriber.status == Subscriber.Status.ACTIVE:
             return False
         subscriber.email = user.email
-        subscriber.status = Subscriber.Status.ACTIVE
-        subscriber.confirmed_at = now
-        subscriber.unsubscribed_at = None
-        subscriber.unsubscribed_from = None
-        subscriber.save()
+        _activate(subscriber, now)
         Consent.objects.create(
             subscriber=subscriber,
             email=user.email,
