@@ -1,11 +1,17 @@
 """How times are shown to readers and editors: always Japan time."""
 
-from datetime import datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone, translation
 
 JST = ZoneInfo("Asia/Tokyo")
+
+
+def jst_at(day: date, clock: str) -> datetime:
+    """The moment ``clock`` ("HH:MM", a setting) on ``day`` in Japan time."""
+    hour, minute = map(int, clock.split(":"))
+    return datetime.combine(day, time(hour, minute), tzinfo=JST)
 
 
 def to_jst(moment: datetime) -> datetime:

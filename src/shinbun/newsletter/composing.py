@@ -122,9 +122,12 @@ def unsubscribe_url(token: str, edition_id: int | None = None) -> str:
     return url if edition_id is None else f"{url}?e={edition_id}"
 
 
+def sender_domain() -> str:
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+
+
 def message_id(edition_id: int, delivery_id: int | str) -> str:
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-    return f"<news5.{edition_id}.{delivery_id}@{domain}>"
+    return f"<news5.{edition_id}.{delivery_id}@{sender_domain()}>"
 
 
 def list_unsubscribe(token: str, edition_id: int) -> str:
@@ -149,7 +152,7 @@ def addressed(
             "Message-ID": message_id(edition_id, delivery_id),
             "List-Unsubscribe": list_unsubscribe(token, edition_id),
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": f"<news5.{message_id(0, 0).rpartition('@')[2].rstrip('>')}>",
+            "List-Id": f"<news5.{sender_domain()}>",
         },
     )
     msg.attach_alternative(html, "text/html")

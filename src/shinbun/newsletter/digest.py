@@ -5,7 +5,7 @@ Each morning at SHINBUN_DIGEST_SEND_TIME (Japan time) one digest Edition is made
 planned for every member who turned the digest on; rendering is per member, so a member
 with nothing new, or whose membership ended, is skipped (no empty mail)."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shinbun.core import mail
-from shinbun.core.timefmt import JST
+from shinbun.core.timefmt import JST, jst_at
 from shinbun.members.entitlements import reader_for
 from shinbun.mynews import feed
 from shinbun.newsletter import composing, delivery
@@ -25,8 +25,7 @@ DIGEST_SIZE = 10
 
 
 def send_time(day) -> datetime:
-    hour, minute = map(int, settings.DIGEST_SEND_TIME.split(":"))
-    return datetime.combine(day, time(hour, minute), tzinfo=JST)
+    return jst_at(day, settings.DIGEST_SEND_TIME)
 
 
 def todays_edition(now: datetime | None = None) -> Edition | None:

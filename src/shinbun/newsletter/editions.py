@@ -1,13 +1,13 @@
 """Editions as editors make them: the default send time, and scheduling."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shinbun.core.timefmt import JST
+from shinbun.core.timefmt import JST, jst_at
 from shinbun.newsletter.models import Edition
 from shinbun.newsroom.models import Article
 
@@ -17,8 +17,7 @@ ITEMS = 5
 def next_send_time(now: datetime | None = None) -> datetime:
     """The next weekday (Mon–Fri, 週5回) at NEWSLETTER_SEND_TIME, Japan time."""
     local = (now or timezone.now()).astimezone(JST)
-    hour, minute = map(int, settings.NEWSLETTER_SEND_TIME.split(":"))
-    moment = datetime.combine(local.date(), time(hour, minute), tzinfo=JST)
+    moment = jst_at(local.date(), settings.NEWSLETTER_SEND_TIME)
     if moment <= local:
         moment += timedelta(days=1)
     while moment.weekday() >= 5:
