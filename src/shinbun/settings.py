@@ -42,6 +42,13 @@ SHARED_CACHE_SECONDS = env_int("SHINBUN_SHARED_CACHE_SECONDS", 2, minimum=0)
 PUBLISHER_NAME = env_str("SHINBUN_PUBLISHER_NAME", "シンブン株式会社")
 # Membership: paid articles a free member may read in full per calendar month (Japan time).
 METER_LIMIT = env_int("SHINBUN_METER_LIMIT", 10, minimum=0)
+# ふりがな: the words that get a reading when the reader turns it on. "joyo": words with
+# a kanji outside the 常用漢字; "grade1".."grade6": outside what that school grade has
+# learnt; "all": every kanji word; "off": none. Changing it needs `shinbun manage
+# refresh_furigana`.
+FURIGANA_LEVEL = env_str("SHINBUN_FURIGANA", "joyo")
+if FURIGANA_LEVEL not in ("off", "joyo", "all", *(f"grade{n}" for n in range(1, 7))):
+    raise ConfigError("SHINBUN_FURIGANA must be off, joyo, grade1 ... grade6 or all")
 # Days a past-due subscription keeps access after its period ended, while payment is retried.
 PAST_DUE_GRACE_DAYS = env_int("SHINBUN_PAST_DUE_GRACE_DAYS", 7, minimum=0)
 # Payments: "manual" (demo and tests: takes effect at once) or "stripe".
@@ -155,10 +162,7 @@ LOGIN_REDIRECT_URL = "newsroom:home"
 LOGOUT_REDIRECT_URL = "newsroom:home"
 
 # Accounts (django-allauth): e-mail only, verified; password or a one-time code by e-mail.
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+AUTHENTICATION_BACKENDS = ["shinbun.members.backends.MemberBackend"]
 ACCOUNT_ADAPTER = "shinbun.members.accounts.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shinbun.core.timefmt import format_jst
 from shinbun.members.admin import staff_name
-from shinbun.newsroom import publishing, revisions
+from shinbun.newsroom import furigana, publishing, revisions
 from shinbun.newsroom.body import clean_text, figure_keys, parse_body
 from shinbun.newsroom.models import (
     Article,
@@ -120,9 +120,10 @@ class ArticleAdmin(admin.ModelAdmin):
     list_select_related = ["section"]
     inlines = [CorrectionInline]
     actions = ["publish_now", "unpublish"]
-    readonly_fields = ["revision_summary"]
+    readonly_fields = ["revision_summary", "furigana_words"]
     fieldsets = [
         (None, {"fields": ["headline", "subheadline", "lead", "body_source", "byline"]}),
+        (_("ふりがな"), {"fields": ["furigana_words", "reading_fixes"], "classes": ["collapse"]}),
         (_("分類"), {"fields": ["section", "series", "column", "keywords", "related", "pinned"]}),
         (
             _("公開"),
@@ -142,6 +143,13 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description=_("表示"))
     def view_link(self, obj):
         return format_html('<a href="{}" target="_blank">{}</a>', obj.get_absolute_url(), _("見る"))
+
+    @admin.display(description=_("ふりがなを付けた語"))
+    def furigana_words(self, obj):
+        """Each word with a reading, once, as the reader sees it: what to check and fix."""
+        if obj is None or obj.pk is None:
+            return _("(保存するとここに表示されます)")
+        return "、".join(furigana.annotated_words(obj.ruby)) or _("(ありません)")
 
     @admin.display(description=_("改訂履歴"))
     def revision_summary(self, obj):

@@ -1,11 +1,14 @@
 """The newsroom: what editors write and readers read."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shinbun.core.phrases import phrases_of
+from shinbun.newsroom import furigana
 from shinbun.newsroom.body import blocks_to_text, clean_text, parse_body
 
 
@@ -124,8 +127,6 @@ class Figure(models.Model):  # 図表
         return self.title
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         from shinbun.newsroom.charts import ChartError, validate_chart
 
         if self.kind == self.Kind.CHART:
@@ -188,6 +189,16 @@ class Article(models.Model):  # 記事
         ),
     )
     blocks = models.JSONField(_("本文(構造化)"), default=list, editable=False)
+    reading_fixes = models.TextField(
+        _("読みの修正"),
+        blank=True,
+        help_text=_(
+            "ふりがなの読みを直す語を1行に1つ、「語 よみ」の形で書きます(例: 一日 ついたち)。"
+            "よみを「-」にすると、その語にはふりがなを付けません。"
+        ),
+    )
+    # The texts with ふりがな as HTML (newsroom/furigana.py), made on every save.
+    ruby = models.JSONField(_("ふりがな"), default=dict, blank=True, editable=False)
     byline = models.CharField(_("署名"), max_length=120, blank=True)
     section = models.ForeignKey(
         Section, verbose_name=_("セクション"), on_delete=models.PROTECT, related_name="articles"
@@ -270,11 +281,13 @@ class Article(models.Model):  # 記事
         self.lead = clean_text(self.lead)
         self.byline = clean_text(self.byline)
         self.blocks = parse_body(self.body_source)
+        self.ruby = furigana.annotate(self, phrases_of)
         self.apply_schedule()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {
                 *kwargs["update_fields"],
                 "blocks",
+                "ruby",
                 "published_at",
                 "status",
             }
@@ -282,6 +295,13 @@ class Article(models.Model):  # 記事
 
     def get_absolute_url(self) -> str:
         return reverse("newsroom:article", args=[self.pk])
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            furigana.check_fixes(self.reading_fixes)
+        except ValidationError as error:
+            raise ValidationError({"reading_fixes": error.messages}) from None
 
     def apply_schedule(self, now=None) -> None:
         """The scheduling rule (予約公開), the one place it is written: an article that is

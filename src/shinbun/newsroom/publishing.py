@@ -21,20 +21,18 @@ from shinbun.core.timefmt import format_jst
 from shinbun.newsroom import signals
 from shinbun.newsroom.models import Article, ArticleRevision, Correction, Keyword
 
-SNAPSHOT_FIELDS = (
+# What restoring a revision brings back: the text and who may read it, not the section
+# or the publication state (an old version of a published article stays published).
+RESTORED_FIELDS = (
     "headline",
     "subheadline",
     "lead",
     "body_source",
     "byline",
+    "reading_fixes",
     "access",
-    "status",
-    "published_at",
-    "updated_at",
 )
-# What restoring a revision brings back: the text and who may read it, not the section
-# or the publication state (an old version of a published article stays published).
-RESTORED_FIELDS = ("headline", "subheadline", "lead", "body_source", "byline", "access")
+SNAPSHOT_FIELDS = (*RESTORED_FIELDS, "status", "published_at", "updated_at")
 
 
 def snapshot(article: Article) -> dict:

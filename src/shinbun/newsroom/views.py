@@ -166,15 +166,17 @@ def article_context(request, article: Article, reader=None, decision=None) -> di
         if keys:
             figures = {f.key: f for f in Figure.objects.filter(key__in=keys)}
     canonical = absolute_url(request, article.get_absolute_url())
+    ruby = article.ruby.get("blocks", {})  # ふりがな (newsroom/furigana.py)
     return {
         "article": article,
+        "ruby": {name: article.ruby.get(name, "") for name in ("headline", "subheadline", "lead")},
         "decision": decision,
         "reader": reader,
         "blocks": [
             {**block, "figure": figures.get(block.get("key"))}
             if block["type"] == "figure"
-            else block
-            for block in blocks
+            else {**block, "ruby": ruby.get(str(index))}
+            for index, block in enumerate(blocks)
         ],
         "description": article.lead,
         "canonical": canonical,

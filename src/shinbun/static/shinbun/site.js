@@ -25,6 +25,13 @@
     });
   }
   applyTextSize(storedTextSize());
+
+  // ふりがな: the readings stored with an article's text, shown when the reader turns
+  // them on (the class on <html>, kept in this browser like the text size).
+  function storedFurigana() {
+    try { return window.localStorage.getItem("shinbun:furigana") === "on"; } catch (e) { return false; }
+  }
+  root.classList.toggle("furigana", storedFurigana());
   var lang = document.documentElement.lang || "ja";
   var texts = lang === "en"
     ? { copied: "Link copied", failed: "Could not copy. Please copy the address shown.",
@@ -106,6 +113,19 @@
     control.hidden = false;
   }
 
+  function setUpFurigana(button) {
+    button.setAttribute("aria-pressed", String(root.classList.contains("furigana")));
+    button.addEventListener("click", function () {
+      var on = !root.classList.contains("furigana");
+      try { window.localStorage.setItem("shinbun:furigana", on ? "on" : "off"); } catch (e) { /* this page only */ }
+      root.classList.toggle("furigana", on);
+      document.querySelectorAll(".furigana-toggle").forEach(function (b) {
+        b.setAttribute("aria-pressed", String(on));
+      });
+    });
+    button.hidden = false;
+  }
+
   // The section menu scrolls sideways on a phone; the arrow shows while more lies to the right.
   function setUpSectionHint(nav) {
     var list = nav.querySelector("ul");
@@ -127,6 +147,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".text-size").forEach(setUpTextSize);
+    document.querySelectorAll(".furigana-toggle").forEach(setUpFurigana);
     document.querySelectorAll("nav.sections").forEach(setUpSectionHint);
     document.addEventListener("click", function (event) {
       closeMenus(event.target.closest && event.target.closest("details"));
