@@ -98,4 +98,4 @@ def test_admin_lists_show_japan_time(client_for, everything, parse_html):
     operator = User.objects.create_superuser("root@example.jp", "x")
     page = client_for(operator).get("/admin/members/webhookevent/")
     [cell] = parse_html(page).all("th", class_="field-received_at")
-    assert cell["text"] == "2025年4月11日10:05"  # 01:05 UTC
+    assert cell["text"] == "2025年4月11日 10:05"  # 01:05 UTC, written as on every page

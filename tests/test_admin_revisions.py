@@ -211,3 +211,56 @@ def test_the_figure_picker_lists_the_articles_figures_first(client_for, editor, 
     searched = client.get("/admin/newsroom/article/figures/", {"q": "新しい図1"}).json()
     assert [figure["key"] for figure in searched["figures"]] == ["new-1"]
     assert client_for(operator).get("/admin/newsroom/article/figures/").status_code == 403
+
+
+def test_a_figure_made_in_the_pickers_popup_comes_back_to_the_picker(
+    client_for, editor, make, parse_html
+):
+    from shinbun.newsroom.models import Figure
+
+    article = make.article(headline="図を足す記事", body_source="本文。")
+    client = client_for(editor)
+    form = parse_html(client.get(f"/admin/newsroom/article/{article.pk}/change/"))
+    [link] = form.all("a", id="add_figure-created")
+    assert link["text"] == "新しい図表を作る"
+    assert "_popup=1" in link["href"] and link["data-popup"] == "yes"
+    assert form.one("input", id="figure-created")["type"] == "hidden"
+
+    response = client.post(
+        link["href"],
+        {
+            "key": "made-in-popup",
+            "title": "ポップアップの図",
+            "kind": "chart",
+            "chart": '{"type": "bar", "labels": ["1月"], "series": [{"name": "A", "values": [1]}]}',
+            "_popup": "1",
+            "_to_field": "id",
+            "_save": "保存",
+        },
+    )
+    figure = Figure.objects.get(key="made-in-popup")
+    # The admin's popup response hands the new id to the opener's picker.
+    popup = parse_html(response).one("script", id="django-admin-popup-response-constants")
+    assert f'"value": "{figure.pk}"' in popup["data-popup-response"]
+    listed = client.get("/admin/newsroom/article/figures/").json()["figures"]
+    assert listed[0] == {
+        "id": figure.pk,
+        "key": "made-in-popup",
+        "title": "ポップアップの図",
+        "kind": "グラフ(データから描画)",
+        "in_article": False,
+    }
+
+
+def test_the_picker_offers_no_popup_to_whom_may_not_add_figures(client_for, editor, make):
+    article = make.article(headline="図を足せない記事", body_source="本文。")
+    editor.groups.clear()
+    editor.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="newsroom",
+            codename__in=["view_article", "change_article", "view_figure"],
+        )
+    )
+    page = client_for(editor).get(f"/admin/newsroom/article/{article.pk}/change/")
+    assert page.status_code == 200
+    assert 'id="figure-choice"' in page.text and "add_figure-created" not in page.text

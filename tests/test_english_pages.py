@@ -10,13 +10,15 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
-from shinbun.core.timefmt import format_reader
+from shinbun.core.timefmt import format_date, format_reader, format_update, to_jst
 from shinbun.members.models import Receipt, User
 from shinbun.newsroom.demo import loader
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
 from shinbun.think.models import ExpertProfile
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+JAPANESE_DATE = re.compile(r"\d+\s*年\s*\d+\s*月|\d+\s*月\s*\d+\s*日")
+MONTH_NAME = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b")
 ATTRIBUTES = ("placeholder", "aria-label", "title", "alt")
 HIDDEN = {"script", "style", "template"}
 VOID = {
@@ -26,12 +28,14 @@ VOID = {
 
 
 class UntranslatedText(HTMLParser):
-    """Japanese text outside lang="ja" subtrees, <script> and <style>."""
+    """Japanese text outside lang="ja" subtrees, <script> and <style>; and the text of every
+    <time>, wherever it is (a date is the site's words even inside Japanese content)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.stack: list[tuple[str, bool]] = []  # open elements: (tag, subtree skipped?)
         self.found: list[str] = []
+        self.times: list[str] = []
 
     def skipping(self) -> bool:
         return bool(self.stack) and self.stack[-1][1]
@@ -60,15 +64,27 @@ class UntranslatedText(HTMLParser):
     def handle_data(self, data):
         if not self.skipping() and JAPANESE.search(data):
             self.found.append(" ".join(data.split()))
+        if any(tag == "time" for tag, _ in self.stack) and data.strip():
+            self.times.append(" ".join(data.split()))
 
 
-def untranslated(html: str, names=()) -> list[str]:
+def checked(html: str, names=()) -> UntranslatedText:
     """names: proper names that stay as they are written (the site's and publisher's)."""
     for name in filter(None, names):
         html = html.replace(name, "")
     parser = UntranslatedText()
     parser.feed(html)
-    return parser.found
+    return parser
+
+
+def untranslated(html: str, names=()) -> list[str]:
+    return checked(html, names).found
+
+
+def japanese_dates(html: str) -> list[str]:
+    """Dates written the Japanese way in the site's own text or in any <time>."""
+    parser = checked(html)
+    return [text for text in parser.found + parser.times if JAPANESE_DATE.search(text)]
 
 
 @pytest.fixture
@@ -153,15 +169,23 @@ def test_every_reader_page_is_in_english(demo):
     names = [settings.SITE_NAME, settings.PUBLISHER_NAME, settings.PUBLISHER_ADDRESS]
     names += User.objects.values_list("display_name", flat=True)
     report = []
-    for who, url in reader_pages():
+    times = 0
+    pages = reader_pages()
+    assert any("/receipts/" in url for _, url in pages)
+    for who, url in pages:
         response = clients[who].get(url)
         assert response.status_code in (200, 400, 403, 404), (who, url, response.status_code)
         assert '<html lang="en"' in response.text, url
-        offenders = untranslated(response.text, names)
+        page = checked(response.text, names)
+        times += len(page.times)
+        offenders = page.found + [
+            f"date in Japanese: {t}" for t in page.times if JAPANESE_DATE.search(t)
+        ]
         if offenders:
             report.append(f"{url} ({who}):\n" + "\n".join(f"    {o}" for o in offenders))
     print("\n".join(report))
     assert not report, "\n\n".join(report)
+    assert times > 50  # the walk did read dates: lists, articles, receipts
 
 
 def test_the_checker_finds_japanese_outside_lang_ja():
@@ -172,9 +196,80 @@ def test_the_checker_finds_japanese_outside_lang_ja():
     assert untranslated(html) == ["<input placeholder='検索'>", "<img alt='図'>", "ログイン"]
 
 
+def test_the_checker_finds_japanese_dates_even_inside_japanese_content():
+    html = (
+        "<p>Published <time>Dec 6, 2026, 07:00 JST</time></p>"
+        '<div lang="ja"><time>2026年12月6日 07:00</time>2025年4月の統計</div>'
+    )
+    assert japanese_dates(html) == ["2026年12月6日 07:00"]
+    assert japanese_dates("<td>12月6日</td>") == ["12月6日"]
+
+
 def test_dates_follow_the_page_language():
     moment = datetime(2026, 12, 5, 22, 0, tzinfo=UTC)  # 6 Dec 07:00 in Japan
+    same_day = datetime(2026, 12, 6, 5, 5, tzinfo=UTC)  # 14:05 in Japan
+    next_day = datetime(2026, 12, 6, 15, 30, tzinfo=UTC)  # 7 Dec 00:30 in Japan
     with translation.override("en"):
-        assert format_reader(moment) == "6 Dec 2026, 07:00"
+        assert format_reader(moment) == "Dec 6, 2026, 07:00 JST"
+        assert format_date(moment) == "December 6, 2026"
+        assert format_update(moment, same_day) == "14:05 JST"
+        assert format_update(moment, next_day) == "Dec 7, 2026, 00:30 JST"
     with translation.override("ja"):
         assert format_reader(moment) == "2026年12月6日 07:00"
+        assert format_date(moment) == "2026年12月6日"
+        assert format_update(moment, same_day) == "14:05"
+        assert format_update(moment, next_day) == "2026年12月7日 00:30"
+
+
+def english_day(moment: datetime) -> str:
+    local = to_jst(moment)
+    return f"{local:%B} {local.day}, {local.year}"
+
+
+def japanese_day(moment: datetime) -> str:
+    local = to_jst(moment)
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
+def test_receipts_and_the_account_page_write_dates_in_english(client_for, paid_member, parse_html):
+    receipt = Receipt.objects.get(user=paid_member)
+    renewal = to_jst(paid_member.subscriptions.get().current_period_end)
+    client = client_for(paid_member)
+
+    page = client.get(f"/en/accounts/receipts/{receipt.pk}/")
+    doc = parse_html(page)
+    assert doc.one("dd", class_="receipt-date")["text"] == english_day(receipt.issued_at)
+    period = f"{english_day(receipt.period_start)} – {english_day(receipt.period_end)}"
+    assert period in page.text
+    names = [settings.SITE_NAME, settings.PUBLISHER_NAME, settings.PUBLISHER_ADDRESS]
+    assert not japanese_dates(page.text)
+    assert not untranslated(page.text, [*names, paid_member.display_name])
+
+    page = client.get("/en/accounts/")
+    doc = parse_html(page)
+    assert doc.one("dd", class_="renewal")["text"] == (
+        f"{renewal:%b} {renewal.day}, {renewal.year}, {renewal:%H:%M} JST"
+    )
+    assert period in page.text
+    assert not japanese_dates(page.text)
+
+
+def test_japanese_pages_keep_japanese_dates(client_for, paid_member, parse_html):
+    receipt = Receipt.objects.get(user=paid_member)
+    renewal = to_jst(paid_member.subscriptions.get().current_period_end)
+    client = client_for(paid_member)
+
+    page = client.get(f"/accounts/receipts/{receipt.pk}/")
+    doc = parse_html(page)
+    assert doc.one("h1")["text"] == "領収書(適格請求書)"
+    assert doc.one("dd", class_="receipt-date")["text"] == japanese_day(receipt.issued_at)
+    period = f"{japanese_day(receipt.period_start)}〜{japanese_day(receipt.period_end)}"
+    assert period in page.text
+
+    page = client.get("/accounts/")
+    doc = parse_html(page)
+    assert doc.one("dd", class_="renewal")["text"] == (
+        f"{renewal.year}年{renewal.month}月{renewal.day}日 {renewal:%H:%M}"
+    )
+    assert period in page.text
+    assert not MONTH_NAME.search(page.text.split("<main", 1)[1])

@@ -281,6 +281,8 @@ else:
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Dates per language (formats/en, formats/ja): "December 6, 2026" or 「2026年12月6日」.
+FORMAT_MODULE_PATH = "shinbun.formats"
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

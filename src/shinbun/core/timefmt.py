@@ -3,7 +3,7 @@
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone, translation
+from django.utils import dateformat, formats, timezone
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -19,34 +19,27 @@ def to_jst(moment: datetime) -> datetime:
 
 
 def format_jst(moment: datetime) -> str:
-    """2025年4月11日 19:30"""
-    local = to_jst(moment)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    """Always Japanese, for the admin and editors' notes: 2025年4月11日 19:30."""
+    return dateformat.format(to_jst(moment), formats.get_format("DATETIME_FORMAT", lang="ja"))
 
 
-def english() -> bool:
-    return (translation.get_language() or "").startswith("en")
+# Reader pages: the active language's format files (shinbun/formats/<lang>/formats.py)
+# decide, so Python code and templates' |date:"DATE_FORMAT" write a date the same way.
 
 
 def format_date(moment: datetime) -> str:
-    """2025年4月11日, or 11 Apr 2025 on English pages."""
-    local = to_jst(moment)
-    if english():
-        return f"{local.day} {local:%b %Y}"
-    return f"{local.year}年{local.month}月{local.day}日"
+    """The day in Japan: 2025年4月11日, or April 11, 2025 on English pages."""
+    return formats.date_format(to_jst(moment), "DATE_FORMAT")
 
 
 def format_reader(moment: datetime) -> str:
-    """Reader pages: 2025年4月11日 19:30, or 11 Apr 2025, 19:30 on English pages."""
-    if english():
-        local = to_jst(moment)
-        return f"{format_date(local)}, {local:%H:%M}"
-    return format_jst(moment)
+    """2025年4月11日 19:30, or Apr 11, 2025, 19:30 JST on English pages."""
+    return formats.date_format(to_jst(moment), "DATETIME_FORMAT")
 
 
 def format_update(published: datetime, updated: datetime) -> str:
     """The update time after a publication time: the date is repeated only if it differs."""
     pub, upd = to_jst(published), to_jst(updated)
     if pub.date() == upd.date():
-        return f"{upd:%H:%M}"
+        return formats.time_format(upd, "TIME_FORMAT")
     return format_reader(updated)

@@ -123,7 +123,7 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["revision_summary", "furigana_words"]
     fieldsets = [
         (None, {"fields": ["headline", "subheadline", "lead", "body_source", "byline"]}),
-        (_("ふりがな"), {"fields": ["furigana_words", "reading_fixes"], "classes": ["collapse"]}),
+        (_("ふりがな"), {"fields": ["furigana_words", "reading_fixes"]}),
         (_("分類"), {"fields": ["section", "series", "column", "keywords", "related", "pinned"]}),
         (
             _("公開"),
@@ -248,6 +248,7 @@ class ArticleAdmin(admin.ModelAdmin):
             {
                 "figures": [
                     {
+                        "id": figure.pk,
                         "key": figure.key,
                         "title": figure.title,
                         "kind": figure.get_kind_display(),

@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 
 from shinbun.core import mail
 from shinbun.core.money import format_yen
-from shinbun.core.timefmt import format_reader, format_update
+from shinbun.core.timefmt import format_date, format_reader, format_update
 
 register = template.Library()
 
@@ -16,7 +16,14 @@ _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"
 
 @register.filter
 def jst(value):
+    """A moment in Japan time, in the page's language: 「2026年12月6日 14:05」."""
     return format_reader(value) if value else ""
+
+
+@register.filter
+def jst_date(value):
+    """The day of a moment in Japan, in the page's language: 「2026年12月6日」."""
+    return format_date(value) if value else ""
 
 
 @register.filter
@@ -52,3 +59,4 @@ def json_ld(data) -> str:
 def chart_svg(figure) -> str:
     # Drawn by the newsroom's chart renderer from numbers and escaped labels only.
     return mark_safe(figure.svg())  # noqa: S308
+

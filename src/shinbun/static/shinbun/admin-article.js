@@ -1,6 +1,7 @@
 // The article form's body tools (templates/admin/newsroom/article/body_tools.html):
-// a picker that inserts [[figure:key]] at the cursor, and a live preview of the body
-// rendered by the server's own renderer. A static file: the admin runs under the site's
+// a picker that inserts [[figure:key]] at the cursor (and creates a figure in the admin's
+// related-object popup), and a live preview of the body rendered by the server's own
+// renderer. A static file: the admin runs under the site's
 // Content-Security-Policy, which refuses inline script.
 // Loaded in the page's head (ModelAdmin.Media): it starts once the form is there.
 function startBodyTools() {
@@ -16,6 +17,8 @@ function startBodyTools() {
   const search = document.getElementById("figure-search");
   const choice = document.getElementById("figure-choice");
   const insert = document.getElementById("figure-insert");
+  const created = document.getElementById("figure-created");
+  const status = document.getElementById("figure-status");
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
   const FIGURE = /^\s*\[\[figure:([A-Za-z0-9_.-]+)\]\]\s*$/gm;
 
@@ -76,7 +79,10 @@ function startBodyTools() {
   // Figures ----------------------------------------------------------------------
 
   let shownKeys = "";
+  let asked = 0;
+  let pick = 0; // the id of a figure just created in the popup: selected once listed
   async function loadFigures() {
+    const mine = ++asked;
     const params = new URLSearchParams({ q: search.value.trim(), keys: keysInBody().join(",") });
     shownKeys = params.get("keys");
     try {
@@ -87,7 +93,11 @@ function startBodyTools() {
         return;
       }
       const { figures } = await response.json();
-      const selected = choice.value;
+      if (mine !== asked) {
+        return; // a newer list is on its way
+      }
+      const picked = figures.find((figure) => figure.id === pick);
+      const selected = picked ? picked.key : choice.value;
       const groups = [
         [tools.dataset.labelArticle, figures.filter((figure) => figure.in_article)],
         [tools.dataset.labelOthers, figures.filter((figure) => !figure.in_article)],
@@ -106,8 +116,25 @@ function startBodyTools() {
         }
         choice.append(group);
       }
+      if (picked) {
+        pick = 0;
+        status.textContent = tools.dataset.created.replace("%(title)s", picked.title);
+        choice.focus();
+      }
     } catch (error) {
       // The list stays as it was; the editor can still type the key.
+    }
+  }
+
+  // Django's dismissAddRelatedObjectPopup() writes the new figure's id into the hidden
+  // input and announces it with a jQuery "change" event (not a DOM event).
+  function figureCreated() {
+    const id = Number(created.value);
+    created.value = "";
+    if (id) {
+      pick = id;
+      search.value = ""; // the new figure is the newest: first among the others
+      loadFigures();
     }
   }
 
@@ -135,6 +162,7 @@ function startBodyTools() {
     body.focus();
     body.setSelectionRange(caret, caret);
     body.dispatchEvent(new Event("input", { bubbles: true }));
+    status.textContent = "";
   }
 
   const later = debounce(refreshPreview, 400);
@@ -148,6 +176,9 @@ function startBodyTools() {
     lead.addEventListener("input", later);
   }
   search.addEventListener("input", debounce(loadFigures, 300));
+  if (created && window.django && django.jQuery) {
+    django.jQuery(created).on("change", figureCreated);
+  }
   insert.addEventListener("click", insertFigure);
   choice.addEventListener("dblclick", insertFigure);
   // A figure made in another tab appears when the editor comes back.
