@@ -21,6 +21,8 @@ handler500 = "shinbun.core.views.server_error"
 
 urlpatterns = [
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
+    path("manifest.webmanifest", core_views.web_manifest, name="web_manifest"),
     path("sitemap-news.xml", news_sitemap, name="news_sitemap"),
     path(
         "sitemap.xml",
