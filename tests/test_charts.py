@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from shinbun.newsroom.charts import NARROW, WIDE, _text_width, render_chart_svg
+from shinbun.newsroom.charts import NARROW, WIDE, _text_width, chart_table, render_chart_svg
 
 MONTHS = [f"{m}月" for m in range(1, 13)]
 REGIONS = ["九州", "中国・四国", "近畿", "中部", "関東", "東北", "北海道"]
@@ -117,3 +117,44 @@ def test_labels_are_escaped_and_bad_data_draws_nothing():
     assert "<script>" not in svg
     assert "&lt;script&gt;" in svg and "a&amp;b" in svg
     assert render_chart_svg({"type": "pie"}) == ""
+
+
+def test_the_data_as_a_table_for_screen_readers():
+    table = chart_table(
+        chart(
+            ["2023年", "2024年", "2025年"],
+            kind="bar",
+            series=[
+                {"name": "売上高", "values": [1234567, 2.5, -3.0]},
+                {"values": [0, 0.125, 10]},
+            ],
+        )
+    )
+    assert table.unit == "%"
+    assert table.series == ["売上高", ""]
+    assert table.rows == [
+        ("2023年", ["1,234,567", "0"]),  # digits grouped, never 1.23457e+06
+        ("2024年", ["2.5", "0.125"]),
+        ("2025年", ["-3", "10"]),
+    ]
+    assert chart_table({"type": "pie"}) is None
+
+
+def test_the_figure_carries_its_table_escaped():
+    from django.template.loader import render_to_string
+
+    from shinbun.newsroom.models import Figure
+
+    figure = Figure(
+        key="wages",
+        kind=Figure.Kind.CHART,
+        title="実質賃金<b>",
+        chart=chart(["<script>", "3月"]),
+    )
+    html = render_to_string("includes/figure.html", {"figure": figure, "hide_actions": True})
+    table = re.search(r'<table class="chart-data">.*?</table>', html, re.S).group(0)
+    assert '<th scope="row" lang="ja">&lt;script&gt;</th><td>-2</td>' in table
+    assert '<th scope="row" lang="ja">3月</th><td>-1.5</td>' in table
+    assert '<span lang="ja">実質賃金&lt;b&gt;</span>（単位：<span lang="ja">%</span>）' in table
+    assert '<th scope="col" lang="ja">実質賃金</th>' in table
+    assert "<script>" not in html

@@ -103,9 +103,9 @@ def test_saving_an_article_stores_its_ruby_and_the_pages_show_it(client, make, p
     assert set(article.ruby["blocks"]) == {"0", "1"}
     page = client.get(article.get_absolute_url())
     html = page.text
-    assert "<h1 class=\"headline\" lang=\"ja\"><ruby>噂<rp>(</rp><rt>うわさ</rt>" in html
+    assert '<h1 class="headline" lang="ja"><ruby>噂<rp>(</rp><rt>うわさ</rt>' in html
     assert "<rt>うっそう</rt>" in html and "<strong><ruby>蜘蛛" in html
-    assert "<p lang=\"ja\">普通の段落。</p>" in html
+    assert '<p lang="ja">普通の段落。</p>' in html
     toggle = parse_html(page).one("button", class_="furigana-toggle")
     assert toggle["aria-pressed"] == "false" and "ふりがな" in toggle["text"]
     printed = client.get(f"/articles/{article.pk}/print/")

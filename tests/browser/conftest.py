@@ -74,3 +74,19 @@ def demo_article(transactional_db, live_server):
     )
     assert article is not None, "the demo content has no free article with a figure"
     return article, live_server.url + article.get_absolute_url()
+
+
+@pytest.fixture
+def log_in(live_server):
+    """Logs a demo reader in through the login form, as a person would:
+    log_in(page, "paid@example.jp"). Every demo account has the demo password."""
+
+    def log_in(page, email: str, password: str = "shinbun-demo") -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=login]", email)
+        page.fill("input[name=password]", password)
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()
+        assert "/accounts/login/" not in page.url, f"{email} could not log in"
+
+    return log_in

@@ -10,15 +10,6 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 PAID = "paid@example.jp"
-PASSWORD = "shinbun-demo"
-
-
-def log_in(page, base: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", PAID)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def followable_article(demo_article):
@@ -30,12 +21,12 @@ def followable_article(demo_article):
     return article, url
 
 
-def test_buttons_work_without_a_reload(page, demo_article, live_server, artifacts):
+def test_buttons_work_without_a_reload(page, demo_article, live_server, log_in, artifacts):
     from shinbun.mynews.models import Follow, SavedArticle, SavedFigure
 
     article, url = followable_article(demo_article)
     saved_figures, follows = SavedFigure.objects.count(), Follow.objects.count()
-    log_in(page, live_server.url)
+    log_in(page, PAID)
     page.goto(url)
     reloads = []
     page.on("framenavigated", lambda frame: reloads.append(frame.url))
@@ -75,11 +66,11 @@ def test_buttons_work_without_a_reload(page, demo_article, live_server, artifact
     assert Follow.objects.count() == follows + 1
 
 
-def test_a_failure_says_so_and_changes_nothing(page, demo_article, live_server):
+def test_a_failure_says_so_and_changes_nothing(page, demo_article, live_server, log_in):
     from shinbun.mynews.models import SavedArticle
 
     _article, url = followable_article(demo_article)
-    log_in(page, live_server.url)
+    log_in(page, PAID)
     page.goto(url)
     page.route(re.compile(r".*/saved/articles/\d+/$"), lambda route: route.abort())
     save = page.locator("form.save-article")
@@ -96,7 +87,7 @@ def test_a_failure_says_so_and_changes_nothing(page, demo_article, live_server):
     assert SavedArticle.objects.filter(article=_article).exists()
 
 
-def test_buttons_without_javascript(browser, demo_article, live_server):
+def test_buttons_without_javascript(browser, demo_article, live_server, log_in):
     from shinbun.mynews.models import Follow, SavedArticle
 
     article, url = followable_article(demo_article)
@@ -104,7 +95,7 @@ def test_buttons_without_javascript(browser, demo_article, live_server):
     context = browser.new_context(java_script_enabled=False, locale="ja-JP")
     try:
         page = context.new_page()
-        log_in(page, live_server.url)
+        log_in(page, PAID)
         page.goto(url)
         page.locator("form.save-article button.when-off").click()
         page.wait_for_url(re.compile(re.escape(article.get_absolute_url()) + r"$"))
@@ -120,7 +111,7 @@ def test_buttons_without_javascript(browser, demo_article, live_server):
         context.close()
 
 
-def test_my_news_and_saved_lists_on_a_phone(browser, demo_article, live_server, artifacts):
+def test_my_news_and_saved_lists_on_a_phone(browser, demo_article, live_server, log_in, artifacts):
     from shinbun.members.entitlements import reader_for
     from shinbun.members.models import User
     from shinbun.mynews import services
@@ -135,7 +126,7 @@ def test_my_news_and_saved_lists_on_a_phone(browser, demo_article, live_server, 
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
     try:
         page = context.new_page()
-        log_in(page, live_server.url)
+        log_in(page, PAID)
         page.goto(f"{live_server.url}/mynews/")
         expect(page.locator("h1")).to_have_text("Myニュース")
         expect(page.locator(".mynews-articles .article-list li").first).to_be_visible()

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 SERVICES = ["note", "X(旧Twitter)", "Facebook", "はてなブックマーク", "LinkedIn", "Bluesky"]
-PAID, PASSWORD = "paid@example.jp", "shinbun-demo"
+PAID = "paid@example.jp"
 SPACES, OPENING, CLOSING = " \u3000", "「『（(【〔", "」』）)】〕、。，,！？!?"
 
 # The parts of the page that stick out to the right, to say what overflows.
@@ -74,14 +74,6 @@ LINE_STARTS = """(element) => {
   }
   return starts;
 }"""
-
-
-def log_in(page, base: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", PAID)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -296,7 +288,9 @@ MEMBER_PAGES = {
 }
 
 
-def test_no_reader_page_scrolls_sideways_at_360(browser, demo_article, live_server, artifacts):
+def test_no_reader_page_scrolls_sideways_at_360(
+    browser, demo_article, live_server, log_in, artifacts
+):
     from shinbun.newsroom.models import Article
 
     width = 360
@@ -317,7 +311,7 @@ def test_no_reader_page_scrolls_sideways_at_360(browser, demo_article, live_serv
         try:
             page = context.new_page()
             if who == "paid":
-                log_in(page, live_server.url)
+                log_in(page, PAID)
             for name, url in pages.items():
                 page.goto(url)
                 assert "/accounts/login/" not in page.url or name in ("login",), (name, page.url)

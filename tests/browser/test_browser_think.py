@@ -8,24 +8,15 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "shinbun-demo"
 POST = "ブラウザから投稿した解説です。賃上げの定着には中小企業の価格転嫁が鍵になります。"
 
 
-def log_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
-
-
-def test_an_expert_posts_and_members_read_it(browser, demo_article, live_server, artifacts):
+def test_an_expert_posts_and_members_read_it(browser, demo_article, live_server, log_in, artifacts):
     article, url = demo_article
     contexts = [browser.new_context(locale="ja-JP") for _ in range(3)]
     try:
         expert, member, visitor = (context.new_page() for context in contexts)
-        log_in(expert, live_server.url, "expert@example.jp")
+        log_in(expert, "expert@example.jp")
         expert.goto(url)
         form = expert.locator("#think form.think-form")
         expect(form).to_be_visible()  # open for an expert
@@ -34,7 +25,7 @@ def test_an_expert_posts_and_members_read_it(browser, demo_article, live_server,
         expert.wait_for_url(re.compile(re.escape(article.get_absolute_url()) + "#think$"))
         expect(expert.locator("#think .think-post").first).to_contain_text(POST)
 
-        log_in(member, live_server.url, "free@example.jp")
+        log_in(member, "free@example.jp")
         member.goto(url)
         member.locator("#think summary").click()
         expect(member.locator("#think")).to_contain_text(POST)

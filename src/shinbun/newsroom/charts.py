@@ -100,6 +100,41 @@ def _two_lines(label: str, font: int) -> list[str]:
     return min(cuts, key=lambda pair: max(_text_width(line, font) for line in pair))
 
 
+@dataclass(frozen=True)
+class ChartTable:
+    """A chart's numbers as a table, for readers who do not see the drawing (screen
+    readers): one row per label, one column per series."""
+
+    unit: str
+    series: list[str]
+    rows: list[tuple[str, list[str]]]
+
+
+def chart_table(chart: dict) -> ChartTable | None:
+    """The chart's data as rows of written numbers (「1,234.5」); None for data that does
+    not validate (nothing is drawn then either)."""
+    try:
+        validate_chart(chart)
+    except ChartError:
+        return None
+    series = chart["series"]
+    return ChartTable(
+        unit=str(chart.get("unit", "")),
+        series=[str(item.get("name", "")) for item in series],
+        rows=[
+            (str(label), [_written(item["values"][index]) for item in series])
+            for index, label in enumerate(chart["labels"])
+        ],
+    )
+
+
+def _written(value: float) -> str:
+    """A value as a reader writes it: digits grouped, no exponent, no trailing 「.0」."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,}"
+
+
 def render_chart_svg(chart: dict, title: str = "") -> str:
     """The chart as two SVG drawings, wide and narrow; the stylesheet shows the one that
     fits the column. Empty for data that does not validate."""

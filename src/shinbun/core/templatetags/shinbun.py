@@ -59,4 +59,3 @@ def json_ld(data) -> str:
 def chart_svg(figure) -> str:
     # Drawn by the newsroom's chart renderer from numbers and escaped labels only.
     return mark_safe(figure.svg())  # noqa: S308
-
