@@ -148,3 +148,10 @@ def test_the_editor_corrects_a_reading_in_the_admin(editor_client, make):  # noq
     assert response.status_code == 200
     assert "1 行目: よみはひらがなかカタカナで書いてください" in response.text
     assert not Article.objects.filter(headline="別の記事").exists()
+
+
+def test_a_text_longer_than_sudachi_reads_at_once_is_read_in_pieces(make):
+    long_paragraph = "森で蜘蛛の噂を聞いた。" * 6_000  # 66,000 characters, ~200 KB in UTF-8
+    article = make.article(lead="リード。", body_source=long_paragraph)
+    assert article.ruby["blocks"]["0"].count("<rt>うわさ</rt>") == 6_000
+    assert article.ruby["blocks"]["0"].count("<rt>くも</rt>") == 6_000

@@ -27,6 +27,7 @@ for everyone and the toggle needs no request.
 """
 
 import html
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+logger = logging.getLogger(__name__)
 KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f々〆ヵヶ]")
 _KANJI_RUN = re.compile(KANJI.pattern + "+")
 # Marks written among kanji that are no kanji to learn: 々 repeats the one before it.
@@ -166,10 +168,40 @@ def _read_fixes(source: str) -> tuple[list[Fix], list[str]]:
     return fixes, errors
 
 
+# Sudachi refuses inputs over ~49 KB: longer texts are read in pieces cut after a
+# sentence's end or a line break (a word never spans those).
+PIECE_CHARS = 5_000
+_PIECE_END = re.compile(r"[。！？!?\n]")
+
+
+def _words(text: str):
+    """(offset of the piece, Sudachi's word) for every word of the text."""
+    start = 0
+    while start < len(text):
+        end = len(text)
+        if end - start > PIECE_CHARS:
+            cuts = [m.end() for m in _PIECE_END.finditer(text, start + 1, start + PIECE_CHARS)]
+            end = cuts[-1] if cuts else start + PIECE_CHARS
+        for word in _tokenizer().tokenize(text[start:end]):
+            yield start, word
+        start = end
+
+
 def spans(text: str, level: str, fixes: list[Fix] = ()) -> list[tuple[int, int, str]]:
-    """(start, end, reading) of every ruby in ``text``, in order."""
+    """(start, end, reading) of every ruby in ``text``, in order; none when Sudachi cannot
+    read the text (logged: a save never fails for want of ふりがな)."""
     if level == "off" or not KANJI.search(text):
         return []
+    from sudachipy.errors import SudachiError
+
+    try:
+        return _spans(text, level, fixes)
+    except SudachiError:
+        logger.exception("ふりがな: Sudachi could not read a text of %d characters", len(text))
+        return []
+
+
+def _spans(text: str, level: str, fixes: list[Fix]) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     fixed = [False] * len(text)
     for fix in fixes:
@@ -183,10 +215,10 @@ def spans(text: str, level: str, fixes: list[Fix] = ()) -> list[tuple[int, int, 
                 found += [(start + s, start + e, r) for s, e, r in aligned]
     known = known_kanji(level)
     after_number = False
-    for word in _tokenizer().tokenize(text):
+    for offset, word in _words(text):
         pos = word.part_of_speech()
         counted, after_number = after_number, pos[:2] == _NUMBER
-        start, end = word.begin(), word.end()
+        start, end = offset + word.begin(), offset + word.end()
         surface = text[start:end]
         if (
             any(fixed[start:end])
