@@ -23,6 +23,7 @@ from tests.test_import import run_import, write_jsonl
 ARTICLE_FIELDS = (
     *("headline", "subheadline", "lead", "body_source", "blocks", "byline", "access"),
     *("status", "pinned", "newsletter_unlock", "published_at", "updated_at"),
+    *("reading_fixes", "ruby"),
 )
 NEWSROOM = (Section, Series, Column, Keyword, Figure)
 
@@ -75,6 +76,7 @@ def newsroom(make, editor):
         keywords=[wages, prices],
         subheadline="3カ月ぶりの増加",
         byline="経済部 田中",
+        reading_fixes="賃金 ちんぎん",
         pinned=True,
         newsletter_unlock=True,
         body_source="## 賃金の動き\n\n実質賃金は<strong>増えた</strong>。\n\n[[figure:wages]]",

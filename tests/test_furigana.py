@@ -120,7 +120,9 @@ def test_an_article_without_ruby_has_no_toggle(client, make):
 
 def test_the_paywall_keeps_the_body_ruby_hidden_from_visitors(client, make):
     article = make.article(access=Article.Access.PAID, body_source="森で蜘蛛を見た。")
-    assert "くも" not in client.get(article.get_absolute_url()).text
+    page = client.get(article.get_absolute_url()).text
+    assert article.ruby["blocks"] and "くも" not in page
+    assert "furigana-toggle" not in page  # nothing this reader sees has a reading
 
 
 def test_refresh_follows_a_new_level(settings, make):
@@ -155,3 +157,37 @@ def test_a_text_longer_than_sudachi_reads_at_once_is_read_in_pieces(make):
     article = make.article(lead="リード。", body_source=long_paragraph)
     assert article.ruby["blocks"]["0"].count("<rt>うわさ</rt>") == 6_000
     assert article.ruby["blocks"]["0"].count("<rt>くも</rt>") == 6_000
+
+
+def test_a_correction_applies_to_the_word_itself_not_inside_another():
+    text = "一日と十一日と二十一日に市場調査をした。"
+    found = readings(text, "joyo", "一日 ついたち\n市場 いちば")
+    assert found == [("一日", "ついたち")]
+
+
+def test_a_mark_that_belongs_to_a_kanji_is_never_cut_off():
+    name = "渡邉\U000e0100さんと鬱\U000e0101蒼とした森の噂"
+    html = furigana.ruby_html(name, furigana.spans(name, "all"))
+    assert "邉\U000e0100" in html and "鬱\U000e0101" in html  # each kept with its kanji
+    assert "<rt>うわさ</rt>" in html
+
+
+def test_threads_saving_at_once_all_get_ruby():
+    from concurrent.futures import ThreadPoolExecutor
+
+    text = "鬱蒼とした森で蜘蛛の噂を聞いた。" * 50
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: furigana.spans(text, "joyo"), range(24)))
+    assert all(result == results[0] for result in results) and len(results[0]) == 150
+
+
+def test_saving_other_fields_keeps_the_stored_ruby(make):
+    article = make.article(headline="噂の真相", lead="リード。", body_source="本文。")
+    stale = Article.objects.get(pk=article.pk)
+    article.headline = "鬱蒼とした森"
+    article.save()
+    stale.pinned = True
+    stale.save(update_fields=["pinned"])  # an older copy of the article, saving one flag
+    article.refresh_from_db()
+    assert article.headline == "鬱蒼とした森" and "うっそう" in article.ruby["headline"]
+    assert article.pinned

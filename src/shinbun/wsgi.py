@@ -1,8 +1,9 @@
 import gc
 import os
+from importlib import import_module
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
-from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shinbun.settings")
 application = get_wsgi_application()
@@ -12,5 +13,6 @@ application = get_wsgi_application()
 # collector's sight, so a full collection walks only what requests made since: without
 # it each full collection walks every loaded object and holds the request it interrupts
 # for 80-90 ms (with it: ~5 ms), the slowest 1 % of member pages (docs/PERFORMANCE.md).
-get_resolver().url_patterns  # noqa: B018 (imports the URLconf and the views)
+import_module(settings.ROOT_URLCONF)  # the URLconf, and the views it imports
+gc.collect()
 gc.freeze()

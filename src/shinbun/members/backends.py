@@ -34,6 +34,8 @@ def _user_row() -> tuple[str, tuple[models.Field, ...]]:
 
 class MemberBackend(AuthenticationBackend):
     def get_user(self, user_id):
+        if not isinstance(user_id, int) or not -(2**63) <= user_id < 2**63:
+            return None  # no row has it (a session from another user model, a bad id)
         model = get_user_model()
         using = router.db_for_read(model)
         statement, fields = _user_row()

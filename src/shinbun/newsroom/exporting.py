@@ -76,6 +76,7 @@ def article_record(article: Article) -> dict:
         "lead": article.lead,
         "body_source": article.body_source,
         "byline": article.byline,
+        "reading_fixes": article.reading_fixes,
         "access": article.access,
         "status": article.status,
         "pinned": article.pinned,

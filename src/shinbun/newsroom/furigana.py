@@ -29,6 +29,7 @@ for everyone and the toggle needs no request.
 import html
 import logging
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -63,8 +64,9 @@ def known_kanji(level: str) -> frozenset[str]:
     if level == "all":
         return frozenset()
     if level == "joyo":
-        # The list predates 𠮟's place in the 2010 table; 叱 is its usual form.
-        return frozenset(kanji_lists.JOYO) | {"𠮟"}
+        # The 2010 table gives 𠮟, 塡, 剝 and 頰 with their usual forms 叱, 填, 剥 and 頬
+        # as allowed; the list holds one of each pair.
+        return frozenset(kanji_lists.JOYO) | set("𠮟叱塡填剝剥頰頬")
     grade = int(level.removeprefix("grade"))
     learnt: set[str] = set()
     for n in range(1, grade + 1):
@@ -79,11 +81,20 @@ def _dictionary():
     return Dictionary(dict="core")
 
 
-@cache
-def _tokenizer():
-    from sudachipy import SplitMode
+_local = threading.local()
 
-    return _dictionary().tokenizer(mode=SplitMode.C, fields={"pos", "reading_form"})
+
+def _tokenizer():
+    """This thread's tokenizer: a Sudachi tokenizer serves one text at a time, and a
+    worker's threads save articles at once."""
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        from sudachipy import SplitMode
+
+        tokenizer = _local.tokenizer = _dictionary().tokenizer(
+            mode=SplitMode.C, fields={"pos", "reading_form"}
+        )
+    return tokenizer
 
 
 def _unvoiced_start(reading: str) -> str:
@@ -103,11 +114,15 @@ def _one_reading(surface: str, reading: str) -> bool:
     return len(readings) == 1 or _unvoiced_start(reading) == reading
 
 
+MAX_KANJI_RUNS = 6
+
+
 def align(surface: str, reading: str) -> list[tuple[int, int, str]] | None:
     """(start, end, reading) of each kanji run of ``surface``, its okurigana matched
     against ``reading`` (hiragana); None when they do not line up in exactly one way."""
     parts = re.split(f"({_KANJI_RUN.pattern})", surface)
-    if not any(KANJI.match(part) for part in parts if part):
+    runs = sum(1 for part in parts if part and KANJI.match(part))
+    if not runs or runs > MAX_KANJI_RUNS:  # matching grows fast with the runs
         return None
     pattern = "".join(
         "(.+?)" if KANJI.match(part) else re.escape(to_hiragana(part)) for part in parts if part
@@ -169,21 +184,30 @@ def _read_fixes(source: str) -> tuple[list[Fix], list[str]]:
 
 
 # Sudachi refuses inputs over ~49 KB: longer texts are read in pieces cut after a
-# sentence's end or a line break (a word never spans those).
+# sentence's end or a line break, else after a space, a kana or a symbol (a word of
+# kanji or katakana is never cut).
 PIECE_CHARS = 5_000
-_PIECE_END = re.compile(r"[。！？!?\n]")
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+_SOFT_END = re.compile(r"[\s\u3040-\u309f、，,・「」『』（）()]")
+
+
+def _piece_end(text: str, start: int) -> int:
+    if len(text) - start <= PIECE_CHARS:
+        return len(text)
+    for boundary in (_SENTENCE_END, _SOFT_END):
+        cuts = [m.end() for m in boundary.finditer(text, start + 1, start + PIECE_CHARS)]
+        if cuts:
+            return cuts[-1]
+    return start + PIECE_CHARS
 
 
 def _words(text: str):
-    """(offset of the piece, Sudachi's word) for every word of the text."""
+    """(start, end, Sudachi's word) for every word of the text."""
     start = 0
     while start < len(text):
-        end = len(text)
-        if end - start > PIECE_CHARS:
-            cuts = [m.end() for m in _PIECE_END.finditer(text, start + 1, start + PIECE_CHARS)]
-            end = cuts[-1] if cuts else start + PIECE_CHARS
+        end = _piece_end(text, start)
         for word in _tokenizer().tokenize(text[start:end]):
-            yield start, word
+            yield start + word.begin(), start + word.end(), word
         start = end
 
 
@@ -201,30 +225,39 @@ def spans(text: str, level: str, fixes: list[Fix] = ()) -> list[tuple[int, int, 
         return []
 
 
+def _marked(text: str, end: int) -> bool:
+    """Whether a mark belonging to the character before ``end`` follows it (a variation
+    selector of a name's kanji, a combining mark): a ruby ending there would cut it off."""
+    return end < len(text) and unicodedata.category(text[end]) == "Mn"
+
+
 def _spans(text: str, level: str, fixes: list[Fix]) -> list[tuple[int, int, str]]:
+    words = list(_words(text))
+    bounds = {start for start, _, _ in words} | {end for _, end, _ in words}
     found: list[tuple[int, int, str]] = []
     fixed = [False] * len(text)
     for fix in fixes:
         for match in re.finditer(re.escape(fix.surface), text):
             start, end = match.span()
-            if any(fixed[start:end]):
+            # Only the word itself: 一日 corrected is not the 一日 inside 十一日.
+            if start not in bounds or end not in bounds or any(fixed[start:end]):
                 continue
             fixed[start:end] = [True] * (end - start)
-            if fix.reading:
+            if fix.reading and not _marked(text, end):
                 aligned = align(fix.surface, fix.reading) or [(0, len(fix.surface), fix.reading)]
                 found += [(start + s, start + e, r) for s, e, r in aligned]
     known = known_kanji(level)
     after_number = False
-    for offset, word in _words(text):
+    for start, end, word in words:
         pos = word.part_of_speech()
         counted, after_number = after_number, pos[:2] == _NUMBER
-        start, end = offset + word.begin(), offset + word.end()
         surface = text[start:end]
         if (
             any(fixed[start:end])
             or after_number
             or (counted and pos[2] == _COUNTER)
             or word.is_oov()
+            or _marked(text, end)
             or not any(KANJI.match(c) and c not in known and c not in _MARKS for c in surface)
             or "ー" in word.reading_form()
             or not _one_reading(surface, word.reading_form())

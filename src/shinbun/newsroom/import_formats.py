@@ -22,10 +22,12 @@ from xml.sax import SAXException
 
 import feedparser
 import nh3
+from django.core.exceptions import ValidationError
 from django.core.validators import slug_re, slug_unicode_re
 from django.utils import timezone
 
 from shinbun.core.timefmt import JST
+from shinbun.newsroom import furigana
 from shinbun.newsroom.body import clean_text
 from shinbun.newsroom.models import Article
 
@@ -162,6 +164,13 @@ def _read_export_fields(record: Record, data: dict) -> None:
     for name, limit in (("subheadline", 200), ("byline", 120)):
         if name in data:
             record.fields[name] = _text(data, name, limit)
+    if "reading_fixes" in data:
+        fixes = _text(data, "reading_fixes")
+        try:
+            furigana.check_fixes(fixes)
+        except ValidationError as error:
+            raise RecordError(" ".join(error.messages)) from None
+        record.fields["reading_fixes"] = fixes
     for name in ("pinned", "newsletter_unlock"):
         if name in data:
             if not isinstance(data[name], bool):

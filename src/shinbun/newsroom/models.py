@@ -275,22 +275,25 @@ class Article(models.Model):  # 記事
     def __str__(self) -> str:
         return self.headline
 
+    # What the structured body and the ふりがな are made from.
+    TEXT_FIELDS = frozenset({"headline", "subheadline", "lead", "body_source", "reading_fixes"})
+
     def save(self, *args, **kwargs):
         self.headline = clean_text(self.headline)
         self.subheadline = clean_text(self.subheadline)
         self.lead = clean_text(self.lead)
         self.byline = clean_text(self.byline)
-        self.blocks = parse_body(self.body_source)
-        self.ruby = furigana.annotate(self, phrases_of)
+        update_fields = kwargs.get("update_fields")
+        # A save of other fields (a status, a time) leaves the texts as stored, and what
+        # is made from them: this instance's texts may be older than the stored ones.
+        texts = update_fields is None or not self.TEXT_FIELDS.isdisjoint(update_fields)
+        if texts:
+            self.blocks = parse_body(self.body_source)
+            self.ruby = furigana.annotate(self, phrases_of)
         self.apply_schedule()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {
-                *kwargs["update_fields"],
-                "blocks",
-                "ruby",
-                "published_at",
-                "status",
-            }
+        if update_fields is not None:
+            made = ("blocks", "ruby") if texts else ()
+            kwargs["update_fields"] = {*update_fields, *made, "published_at", "status"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

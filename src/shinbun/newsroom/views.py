@@ -167,9 +167,12 @@ def article_context(request, article: Article, reader=None, decision=None) -> di
             figures = {f.key: f for f in Figure.objects.filter(key__in=keys)}
     canonical = absolute_url(request, article.get_absolute_url())
     ruby = article.ruby.get("blocks", {})  # ふりがな (newsroom/furigana.py)
+    texts = {name: article.ruby.get(name, "") for name in ("headline", "subheadline", "lead")}
     return {
         "article": article,
-        "ruby": {name: article.ruby.get(name, "") for name in ("headline", "subheadline", "lead")},
+        "ruby": texts,
+        # The toggle shows only over readings this reader sees (not a paywalled body's).
+        "has_ruby": any(texts.values()) or any(str(index) in ruby for index in range(len(blocks))),
         "decision": decision,
         "reader": reader,
         "blocks": [
