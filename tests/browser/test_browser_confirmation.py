@@ -15,7 +15,7 @@ WIDTHS = {"phone": 390, "desktop": 1280}
 
 @pytest.mark.parametrize("size", WIDTHS)
 def test_the_trial_starts_only_from_the_confirmation_screen(
-    page, demo_article, live_server, artifacts, size
+    page, demo_article, live_server, log_in, artifacts, size
 ):
     from django.utils import timezone
 
@@ -24,11 +24,7 @@ def test_the_trial_starts_only_from_the_confirmation_screen(
 
     page.set_viewport_size({"width": WIDTHS[size], "height": 900})
     base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", "free@example.jp")
-    page.fill("input[name=password]", "shinbun-demo")
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+    log_in(page, "free@example.jp")
 
     page.goto(f"{base}/join/")
     page.click("li.plan:has-text('月額プラン') button.cta")
@@ -55,15 +51,11 @@ def test_the_trial_starts_only_from_the_confirmation_screen(
     page.screenshot(path=artifacts / f"cancel-confirm-{size}.png", full_page=True)
 
 
-def test_a_receipt_prints_as_an_invoice(page, demo_article, live_server, artifacts):
+def test_a_receipt_prints_as_an_invoice(page, demo_article, live_server, log_in, artifacts):
     from shinbun.members.models import Receipt
 
     base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", "paid@example.jp")
-    page.fill("input[name=password]", "shinbun-demo")
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+    log_in(page, "paid@example.jp")
     receipt = Receipt.objects.get(user__email="paid@example.jp")
 
     page.goto(f"{base}/accounts/")

@@ -20,7 +20,9 @@ def outbox_site(settings, tmp_path, live_server, demo_article):
     return live_server.url
 
 
-def test_the_editor_reads_a_sign_up_mail_and_follows_its_link(browser, outbox_site, artifacts):
+def test_the_editor_reads_a_sign_up_mail_and_follows_its_link(
+    browser, outbox_site, log_in, artifacts
+):
     base = outbox_site
     reader_context, editor_context = (browser.new_context(locale="ja-JP") for _ in range(2))
     try:
@@ -38,11 +40,7 @@ def test_the_editor_reads_a_sign_up_mail_and_follows_its_link(browser, outbox_si
             "console",
             lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
         )
-        editor.goto(f"{base}/accounts/login/")
-        editor.fill("input[name=login]", "operator@example.jp")
-        editor.fill("input[name=password]", "shinbun-demo")
-        editor.click("main form button[type=submit]")
-        editor.wait_for_load_state()
+        log_in(editor, "operator@example.jp")
         editor.click("header .account-menu summary")  # staff links sit in the account menu
         editor.click("header a:has-text('送信メール')")
         editor.click("table.outbox-list a:has-text('会員登録のご確認')")
