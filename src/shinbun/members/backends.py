@@ -17,8 +17,9 @@ from django.db import connections, models, router
 
 
 @cache
-def _user_row() -> tuple[str, tuple[models.Field, ...]]:
-    """The statement that reads one user by primary key, and the fields it reads: every
+def _user_row() -> tuple[str, tuple[models.Field, ...], list[str]]:
+    """The statement that reads one user by primary key, the fields it reads and their
+    attribute names: every
     column but the dates. Drivers return dates in different types (PostgreSQL's an aware
     datetime, SQLite's a naive one in UTC), which the ORM converts; they are left
     deferred, and the ORM reads them on first use (a data export, the admin)."""
@@ -29,7 +30,8 @@ def _user_row() -> tuple[str, tuple[models.Field, ...]]:
         if not isinstance(field, (models.DateField, models.TimeField))
     )
     columns = ", ".join(field.column for field in fields)
-    return f"SELECT {columns} FROM {meta.db_table} WHERE {meta.pk.column} = %s", fields
+    statement = f"SELECT {columns} FROM {meta.db_table} WHERE {meta.pk.column} = %s"
+    return statement, fields, [field.attname for field in fields]
 
 
 class MemberBackend(AuthenticationBackend):
@@ -38,7 +40,7 @@ class MemberBackend(AuthenticationBackend):
             return None  # no row has it (a session from another user model, a bad id)
         model = get_user_model()
         using = router.db_for_read(model)
-        statement, fields = _user_row()
+        statement, fields, names = _user_row()
         with connections[using].cursor() as cursor:
             cursor.execute(statement, [user_id])
             row = cursor.fetchone()
@@ -46,5 +48,5 @@ class MemberBackend(AuthenticationBackend):
             return None
         # to_python gives each value the ORM's type (SQLite returns booleans as 0 and 1).
         values = [field.to_python(value) for field, value in zip(fields, row, strict=True)]
-        user = model.from_db(using, [field.attname for field in fields], values)
+        user = model.from_db(using, names, values)
         return user if self.user_can_authenticate(user) else None

@@ -166,21 +166,23 @@ def article_context(request, article: Article, reader=None, decision=None) -> di
         if keys:
             figures = {f.key: f for f in Figure.objects.filter(key__in=keys)}
     canonical = absolute_url(request, article.get_absolute_url())
-    ruby = article.ruby.get("blocks", {})  # ふりがな (newsroom/furigana.py)
-    texts = {name: article.ruby.get(name, "") for name in ("headline", "subheadline", "lead")}
+    # ふりがな (newsroom/furigana.py): the texts' ruby HTML, and each readable block's.
+    ruby = {name: article.ruby.get(name, "") for name in ("headline", "subheadline", "lead")}
+    block_ruby = article.ruby.get("blocks", {})
+    blocks = [
+        {**block, "figure": figures.get(block.get("key"))}
+        if block["type"] == "figure"
+        else {**block, "ruby": block_ruby.get(str(index))}
+        for index, block in enumerate(blocks)
+    ]
     return {
         "article": article,
-        "ruby": texts,
+        "ruby": ruby,
         # The toggle shows only over readings this reader sees (not a paywalled body's).
-        "has_ruby": any(texts.values()) or any(str(index) in ruby for index in range(len(blocks))),
+        "has_ruby": any(ruby.values()) or any(block.get("ruby") for block in blocks),
         "decision": decision,
         "reader": reader,
-        "blocks": [
-            {**block, "figure": figures.get(block.get("key"))}
-            if block["type"] == "figure"
-            else {**block, "ruby": ruby.get(str(index))}
-            for index, block in enumerate(blocks)
-        ],
+        "blocks": blocks,
         "description": article.lead,
         "canonical": canonical,
         "share": share_links(canonical, article.headline),
