@@ -32,7 +32,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -104,7 +104,8 @@ def _unvoiced_start(reading: str) -> str:
     return first + reading[1:]
 
 
-@cache
+# The dictionary's answer, never reader data; bounded, as a worker sees words for ever.
+@lru_cache(maxsize=65_536)
 def _one_reading(surface: str, reading: str) -> bool:
     """Whether every dictionary entry written ``surface`` is read as ``reading`` (or as
     its voiced form inside compounds), and ``reading`` is the form standing alone."""
