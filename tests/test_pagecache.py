@@ -217,3 +217,43 @@ def test_shared_caches_hold_a_page_for_the_configured_seconds(visitor, make, set
     settings.PAGE_CACHE_SECONDS = 5  # never longer than the page's own TTL
     page = visitor.get(make.article().get_absolute_url())
     assert page["Cache-Control"] == "public, max-age=5, s-maxage=5"
+
+
+@pytest.mark.parametrize("url", ["/", "/feeds/rss/", "/sitemap.xml", "ARTICLE", "/en/ARTICLE"])
+def test_a_kept_page_is_answered_with_the_headers_of_the_fresh_one(visitor, make, url, settings):
+    """Kept pages are answered before the session, language, CSRF and auth middleware
+    run: the answer still carries every header the whole stack gave the first one."""
+    settings.PAGE_CACHE_SECONDS = 60
+    article = make.article()
+    url = url.replace("/ARTICLE", "ARTICLE").replace("ARTICLE", article.get_absolute_url())
+    fresh = visitor.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        kept = visitor.get(url)
+    assert len(queries) == 0
+    assert kept.content == fresh.content
+    assert dict(kept.items()) == dict(fresh.items())
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Language", "ETag"):
+        assert kept.has_header(header), header
+
+
+def test_the_language_of_a_kept_page_comes_from_its_path(visitor, make, settings):
+    """An unprefixed page is Japanese whatever the browser asks for, an /en/ page English,
+    so a copy kept for one visitor is right for every other."""
+    settings.PAGE_CACHE_SECONDS = 60
+    article = make.article()
+    japanese, english = article.get_absolute_url(), f"/en{article.get_absolute_url()}"
+    for url, language in ((japanese, "ja"), (english, "en")):
+        for asked in ("en", "ja", "en"):
+            page = visitor.get(url, headers={"accept-language": asked})
+            assert page["Content-Language"] == language, (url, asked)
+            assert f'<html lang="{language}"' in page.text, (url, asked)
+
+
+def test_pages_no_view_marked_are_never_kept(visitor, make, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    make.article(headline="検索される記事")
+    for _ in range(2):
+        page = visitor.get("/search/", {"q": "検索"})
+        assert page.status_code == 200
+        assert not page.has_header("ETag")
+        assert "public" not in page.get("Cache-Control", "")

@@ -94,6 +94,9 @@ MIDDLEWARE = [
     "shinbun.core.permissions_policy.PermissionsPolicyMiddleware",
     "shinbun.core.busy.BusyDatabaseMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Visitors' kept pages are answered here, before the session, language, CSRF and
+    # authentication middleware (core/pagecache.py).
+    "shinbun.core.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

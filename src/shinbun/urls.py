@@ -47,6 +47,8 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    # First: the pages read most (articles, lists) are found after the fewest patterns.
+    path("", include("shinbun.newsroom.urls")),
     path("admin/", admin.site.urls),
     # allauth's views; "login" and "logout" are the names the site's templates use.
     path("accounts/login/", allauth_views.login, name="login"),
@@ -65,7 +67,6 @@ urlpatterns += i18n_patterns(
     path("", include("shinbun.mynews.urls")),
     path("", include("shinbun.newsletter.urls")),
     path("", include("shinbun.sitepages.urls")),
-    path("", include("shinbun.newsroom.urls")),
     prefix_default_language=False,
 )
 

@@ -6,6 +6,14 @@ sent with Cache-Control/ETag so a CDN can hold them too. A request that carries 
 session cookie never reads or fills this cache, so nothing per-reader can leak into it.
 Publishing purges the pages an article appears on; the TTL bounds staleness for the
 caches that a purge cannot reach (browsers, and a CDN until it is purged).
+
+Two parts: views say that their anonymous answers may be kept (``cache_anonymous_page``,
+with the query parameters they read), and ``AnonymousPageCacheMiddleware`` keeps and
+serves them. The middleware stands before the session, language, CSRF and
+authentication middleware, so a kept page is answered without running them or resolving
+the URL, the way a caching proxy in front would answer it; it keeps the response as those
+middleware left it (with their headers), and the middleware before it (security headers,
+CSP, Permissions-Policy) add theirs to every answer as to any other.
 """
 
 import hashlib
@@ -14,9 +22,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.translation import get_language
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language, get_language_from_path, override
 
 
 def _key(origin: str, path: str, language: str) -> str:
@@ -41,52 +50,102 @@ def purgeable_origins() -> list[str]:
     return [f"{scheme}://{host}" for host in hosts for scheme in ("http", "https")]
 
 
+def page_language(path: str) -> str:
+    """The language a page is answered in, from its path alone: the site's URLs are
+    i18n_patterns without a prefix for the default language, so LocaleMiddleware
+    activates the prefix's language, or LANGUAGE_CODE on every unprefixed path (feeds
+    and sitemaps included), whatever the request's Accept-Language or cookie say."""
+    return get_language_from_path(path) or settings.LANGUAGE_CODE
+
+
+class AnonymousPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.anonymous_page_key = key = self.key_for(request)
+        if key is None:
+            return self.get_response(request)
+        kept = cache.get(key)
+        if kept is not None:
+            content, headers = kept
+            response = HttpResponse(content, headers=headers)
+        else:
+            response = self.get_response(request)
+            if not self.keeps(request, response):
+                return response
+            cache.set(key, (response.content, dict(response.items())), settings.PAGE_CACHE_SECONDS)
+        # A browser or CDN that holds this copy is answered 304 (as ConditionalGetMiddleware
+        # would answer it, had the page been made again).
+        return get_conditional_response(request, etag=response["ETag"], response=response)
+
+    @staticmethod
+    def key_for(request) -> str | None:
+        """The key of this request's page, or None when it is not one to keep or serve:
+        a visitor's GET or HEAD, for an origin a purge can name, of a view marked with
+        cache_anonymous_page, with no query parameter that view does not read."""
+        if not (
+            settings.PAGE_CACHE_SECONDS > 0
+            and request.method in ("GET", "HEAD")
+            and _anonymous(request)
+        ):
+            return None
+        origin = f"{request.scheme}://{request.get_host()}"
+        if origin not in purgeable_origins():
+            return None
+        language = page_language(request.path_info)
+        try:
+            with override(language):  # the language prefix is matched in the active one
+                view = resolve(request.path_info).func
+        except Resolver404:
+            return None
+        params = getattr(view, "anonymous_page_params", None)
+        if params is None or request.GET.keys() - params:
+            return None
+        return _key(origin, request.get_full_path(), language)
+
+    @staticmethod
+    def keeps(request, response) -> bool:
+        """Whether a fresh response is kept: a view marked it (cache_anonymous_page), it is
+        a whole page for everyone, and it is in the language its key names."""
+        return (
+            getattr(response, "anonymous_page", False)
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and get_language() == page_language(request.path_info)
+        )
+
+
 def cache_anonymous_page(view=None, *, params=()):
-    """Keep the view's anonymous responses in the shared cache. ``params`` are the query
-    parameters the view reads (e.g. a listing's cursor); a request with any other
-    parameter is answered without the cache, so made-up parameters cannot fill it."""
+    """Let AnonymousPageCacheMiddleware keep the view's anonymous responses. ``params``
+    are the query parameters the view reads (e.g. a listing's cursor); a request with any
+    other parameter is answered without the cache, so made-up parameters cannot fill it.
+    A reader with a session gets the page marked private."""
     if view is None:
         return lambda view: cache_anonymous_page(view, params=params)
     allowed = frozenset(params)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        ttl = settings.PAGE_CACHE_SECONDS
-        origin = f"{request.scheme}://{request.get_host()}"
-        cacheable = (
-            ttl > 0
-            and request.method in ("GET", "HEAD")
-            and _anonymous(request)
-            and request.GET.keys() <= allowed
-            and origin in purgeable_origins()
-        )
-        if not cacheable:
-            response = view(request, *args, **kwargs)
-            if not _anonymous(request):
-                patch_cache_control(response, private=True, no_cache=True)
+        response = view(request, *args, **kwargs)
+        if not _anonymous(request):
+            patch_cache_control(response, private=True, no_cache=True)
             return response
-        key = _key(origin, request.get_full_path(), get_language())
-        hit = cache.get(key)
-        if hit is None:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            if response.status_code != 200 or response.cookies or response.streaming:
-                return response
-            etag = '"' + hashlib.blake2b(response.content, digest_size=12).hexdigest() + '"'
-            hit = (response.content, response["Content-Type"], etag)
-            cache.set(key, hit, ttl)
-        content, content_type, etag = hit
-        if request.headers.get("If-None-Match") == etag:
-            response = HttpResponseNotModified()
-        else:
-            response = HttpResponse(content, content_type=content_type)
-        response["ETag"] = etag
-        response["Cache-Control"] = cache_control(ttl)
+        if getattr(request, "anonymous_page_key", None) is None:
+            return response
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        if response.status_code != 200 or response.streaming:
+            return response
+        response["ETag"] = '"' + hashlib.blake2b(response.content, digest_size=12).hexdigest() + '"'
+        response["Cache-Control"] = cache_control(settings.PAGE_CACHE_SECONDS)
         # A reader who logs in must not be shown this copy from a browser's cache.
         patch_vary_headers(response, ["Cookie"])
+        response.anonymous_page = True
         return response
 
+    wrapper.anonymous_page_params = allowed
     return wrapper
 
 
