@@ -219,13 +219,13 @@ def test_shared_caches_hold_a_page_for_the_configured_seconds(visitor, make, set
     assert page["Cache-Control"] == "public, max-age=5, s-maxage=5"
 
 
-@pytest.mark.parametrize("url", ["/", "/feeds/rss/", "/sitemap.xml", "ARTICLE", "/en/ARTICLE"])
+@pytest.mark.parametrize("url", ["/", "/feeds/rss/", "/sitemap.xml", "ARTICLE", "/enARTICLE"])
 def test_a_kept_page_is_answered_with_the_headers_of_the_fresh_one(visitor, make, url, settings):
     """Kept pages are answered before the session, language, CSRF and auth middleware
     run: the answer still carries every header the whole stack gave the first one."""
     settings.PAGE_CACHE_SECONDS = 60
     article = make.article()
-    url = url.replace("/ARTICLE", "ARTICLE").replace("ARTICLE", article.get_absolute_url())
+    url = url.replace("ARTICLE", article.get_absolute_url())
     fresh = visitor.get(url)
     with CaptureQueriesContext(connection) as queries:
         kept = visitor.get(url)

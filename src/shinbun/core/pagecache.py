@@ -10,10 +10,11 @@ caches that a purge cannot reach (browsers, and a CDN until it is purged).
 Two parts: views say that their anonymous answers may be kept (``cache_anonymous_page``,
 with the query parameters they read), and ``AnonymousPageCacheMiddleware`` keeps and
 serves them. The middleware stands before the session, language, CSRF and
-authentication middleware, so a kept page is answered without running them or resolving
-the URL, the way a caching proxy in front would answer it; it keeps the response as those
-middleware left it (with their headers), and the middleware before it (security headers,
-CSP, Permissions-Policy) add theirs to every answer as to any other.
+authentication middleware, so a kept page is answered without running them (one URL
+resolution tells it whether the view is marked), the way a caching proxy in front would
+answer it; it keeps the response as those middleware left it (with their headers), and
+the middleware before it (security headers, CSP, Permissions-Policy) add theirs to every
+answer as to any other.
 """
 
 import hashlib

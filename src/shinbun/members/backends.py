@@ -19,10 +19,10 @@ from django.db import connections, models, router
 @cache
 def _user_row() -> tuple[str, tuple[models.Field, ...], list[str]]:
     """The statement that reads one user by primary key, the fields it reads and their
-    attribute names: every
-    column but the dates. Drivers return dates in different types (PostgreSQL's an aware
-    datetime, SQLite's a naive one in UTC), which the ORM converts; they are left
-    deferred, and the ORM reads them on first use (a data export, the admin)."""
+    attribute names: every column but the dates. Drivers return dates in different types
+    (PostgreSQL's an aware datetime, SQLite's a naive one in UTC), which the ORM converts;
+    they are left deferred, and the ORM reads them on first use (a data export, the
+    admin)."""
     meta = get_user_model()._meta
     fields = tuple(
         field
