@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest
@@ -139,7 +139,9 @@ def test_the_command_sends_a_given_edition(edition, subscribers, capsys):
         call_command("newsletter_send", edition=edition.pk, no_progress=True)
     edition.status = "scheduled"
     edition.save()
-    with pytest.raises(CommandError, match="--now"):
+    # The day before the edition's morning: it is not due yet, so sending it needs --now.
+    day_before = time_machine.travel(edition.send_at - timedelta(days=1), tick=False)
+    with day_before, pytest.raises(CommandError, match="--now"):
         call_command("newsletter_send", edition=edition.pk, no_progress=True)
     call_command("newsletter_send", edition=edition.pk, now=True, no_progress=True)
     assert len(mail.outbox) == 3
