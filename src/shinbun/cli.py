@@ -182,7 +182,10 @@ def export(args) -> int:
 
 
 def worker(args) -> int:
-    _manage("run_huey")
+    _setup_django()
+    from shinbun.core.worker import run
+
+    run()
     return 0
 
 
