@@ -6,8 +6,11 @@ import sys
 
 import pytest
 from django.db import connection
+from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
+from django.urls import path
 
+from shinbun.core.pagecache import cache_anonymous_page
 from shinbun.newsroom import publishing
 from tests.conftest import BODY_MARKER
 
@@ -257,3 +260,23 @@ def test_pages_no_view_marked_are_never_kept(visitor, make, settings):
         assert page.status_code == 200
         assert not page.has_header("ETag")
         assert "public" not in page.get("Cache-Control", "")
+
+
+def a_page_that_sets_a_cookie(request):
+    response = HttpResponse("<p>ようこそ</p>")
+    response.set_cookie("seen", "1")
+    return response
+
+
+urlpatterns = [path("welcome/", cache_anonymous_page(a_page_that_sets_a_cookie))]
+
+
+@pytest.mark.urls(__name__)
+def test_a_page_that_sets_a_cookie_is_private_and_never_kept(visitor, settings):
+    """A marked view that answers a visitor with a cookie made a page for that visitor
+    alone: no shared cache (this site's, a CDN's) may keep it or its Set-Cookie."""
+    settings.PAGE_CACHE_SECONDS = 60
+    for _ in range(2):
+        page = visitor.get("/welcome/")
+        assert page.status_code == 200 and "seen" in page.cookies
+        assert page["Cache-Control"] == "private, max-age=60"

@@ -74,6 +74,9 @@ class AnonymousPageCacheMiddleware:
         else:
             response = self.get_response(request)
             if not self.keeps(request, response):
+                if getattr(response, "anonymous_page", False) and response.cookies:
+                    # It sets a cookie for this visitor: theirs alone, for no shared cache.
+                    response["Cache-Control"] = f"private, max-age={settings.PAGE_CACHE_SECONDS}"
                 return response
             cache.set(key, (response.content, dict(response.items())), settings.PAGE_CACHE_SECONDS)
         # A browser or CDN that holds this copy is answered 304 (as ConditionalGetMiddleware
@@ -122,7 +125,8 @@ def cache_anonymous_page(view=None, *, params=()):
     """Let AnonymousPageCacheMiddleware keep the view's anonymous responses. ``params``
     are the query parameters the view reads (e.g. a listing's cursor); a request with any
     other parameter is answered without the cache, so made-up parameters cannot fill it.
-    A reader with a session gets the page marked private."""
+    A reader with a session gets the page marked private, and so does a visitor whose
+    answer sets a cookie (the middleware does not keep that one either)."""
     if view is None:
         return lambda view: cache_anonymous_page(view, params=params)
     allowed = frozenset(params)
