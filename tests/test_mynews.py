@@ -98,6 +98,49 @@ def test_series_column_and_keyword_follows(paid_member, make, publish):
     assert set(my_news_ids(paid_member)) == {a.pk, b.pk, c.pk}
 
 
+def test_a_keyword_follow_matches_its_name_in_text_not_only_its_tag(paid_member, make, publish):
+    """表記ゆれ included: the keyword 國學院 holds an untagged article about 国学院大学."""
+    keyword = make.keyword(name="國學院")
+    services.follow(paid_member, PAID, "keyword", keyword.slug)
+    tagged = make.article(status=Article.Status.DRAFT, body_source="大学の記事。")
+    tagged.keywords.set([keyword])
+    publish(publishing.publish, tagged)
+    written = new_article(make, publish, body_source="国学院大学の研究チームが発表した。")
+    new_article(make, publish, body_source="関係のない記事の本文。")
+    assert my_news_ids(paid_member) == [written.pk, tagged.pk]
+    assert Target.objects.get(kind="keyword").article_count == 2
+
+
+def test_a_keyword_followed_anew_holds_its_tagged_and_written_articles(paid_member, make, publish):
+    keyword = make.keyword(name="半導体")
+    tagged = make.article(keywords=[keyword], body_source="工場の記事。")
+    written = make.article(body_source="半導体の新工場が完成した。")
+    old = make.article(
+        body_source="半導体の古い記事。", published_at=timezone.now() - timedelta(days=90)
+    )
+    make.article(body_source="関係のない記事。")
+    index_articles([tagged, written, old])
+    services.follow(paid_member, PAID, "keyword", keyword.slug)
+    # The text's matches of the last 30 days, as for a typed word; every tagged article.
+    assert set(my_news_ids(paid_member)) == {tagged.pk, written.pk}
+
+
+def test_a_renamed_keyword_matches_its_new_name(paid_member, make, publish):
+    keyword = make.keyword(name="半導体")
+    services.follow(paid_member, PAID, "keyword", keyword.slug)
+    new_article(make, publish, body_source="半導体の新工場。")
+    assert len(my_news_ids(paid_member)) == 1
+
+    def rename():
+        keyword.name = "蓄電池"
+        keyword.save()
+
+    publish(rename)
+    after = new_article(make, publish, body_source="蓄電池の新工場。")
+    new_article(make, publish, body_source="半導体の別の工場。")
+    assert my_news_ids(paid_member) == [after.pk]
+
+
 def test_an_article_matching_two_follows_is_listed_once(paid_member, make, publish):
     series = make.series()
     services.follow(paid_member, PAID, "series", series.slug)

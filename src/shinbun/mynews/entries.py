@@ -2,16 +2,17 @@
 
 Entries are kept in step with publishing: once the search index has analysed an article
 (search.signals.documents_indexed), :func:`sync` works out which followed targets hold
-it: its series, column and keywords, and every followed word whose analysed forms appear
-in a row in its analysed title or body (percolation: the article against the distinct
-followed words, found by their two rarest forms through an index, never member by
-member). A correction changes the entries, an unpublished or deleted article loses them.
-Articles are synced in batches (:func:`sync_pending`): a burst of publishing costs one
-transaction and one query a group, not one of each per article.
+it: its series, column and the keywords it is tagged with, and every followed word or
+keyword whose analysed forms appear in a row in its analysed title or body (percolation:
+the article against the distinct followed words, found by their two rarest forms through
+an index, never member by member). A correction changes the entries, an unpublished or
+deleted article loses them. Articles are synced in batches (:func:`sync_pending`): a
+burst of publishing costs one transaction and one query a group, not one of each per
+article.
 
 A target followed for the first time is filled from the archive (:func:`fill_new_target`):
-a series, column or keyword with its newest BACKFILL_MAX articles, a word with the
-articles of the last BACKFILL_DAYS days that the search index finds for it.
+a series, column or keyword with its newest BACKFILL_MAX articles, and a word or keyword
+with the articles of the last BACKFILL_DAYS days that the search index finds for it.
 
 My News (:func:`page`) is one query: for each followed target, the top of its range of
 the (target, sort_key) index below the cursor, merged newest first. Its cost depends on
@@ -62,8 +63,9 @@ def anchors(forms: list[str], frequency: dict[str, int] | None = None) -> dict[s
 
 
 def matching_words(title: str, body: str) -> set[int]:
-    """The followed words (target ids) whose forms appear in a row in an article's
-    analysed title or body (forms separated by spaces, as the search index stores them)."""
+    """The followed words and keywords (target ids) whose forms appear in a row in an
+    article's analysed title or body (forms separated by spaces, as the search index
+    stores them)."""
     return matching_words_many({0: (title, body)})[0]
 
 
@@ -89,7 +91,8 @@ def _match_group(texts: dict[int, tuple[str, str]]) -> dict[int, set[int]]:
     every_list = sorted(every)
     for start in range(0, len(every_list), ANCHORS_PER_QUERY):
         anchors = every_list[start : start + ANCHORS_PER_QUERY]
-        words = Target.objects.filter(kind=Target.Kind.WORD, anchor__in=anchors)
+        # Words and keywords: the targets with forms (the others' anchor is "").
+        words = Target.objects.filter(anchor__in=anchors)
         for pk, anchor, second, word in words.values_list("pk", "anchor", "second_anchor", "forms"):
             if not second or second in every:
                 by_anchor[anchor].append((pk, second, word))
@@ -116,7 +119,8 @@ def _match_group(texts: dict[int, tuple[str, str]]) -> dict[int, set[int]]:
 
 
 def _named_targets(articles: list[Article]) -> dict[int, set[int]]:
-    """For each article, the followed series, column and keyword targets that hold it."""
+    """For each article, the followed series, column and keyword targets that hold it by
+    its tags."""
     keywords = Article.keywords.through.objects.filter(article_id__in=[a.pk for a in articles])
     keywords_of: dict[int, set[int]] = {}
     for article_id, keyword_id in keywords.values_list("article_id", "keyword_id"):
@@ -276,18 +280,21 @@ def recount(target_ids) -> None:
 
 
 def fill_new_target(target: Target, now=None) -> None:
-    """The archive's articles of a target followed for the first time."""
-    visible = Article.objects.published()
-    if target.kind == Target.Kind.WORD:
+    """The archive's articles of a target followed for the first time: those its tags
+    name, and those whose text holds its forms (a word's, a keyword's name) of late."""
+    held = Q()
+    if target.kind in (Target.Kind.SERIES, Target.Kind.COLUMN):
+        held = Q(**{f"{target.kind}_id": target.ref[1]})
+    elif target.kind == Target.Kind.KEYWORD:
+        tagged = Article.keywords.through.objects.filter(keyword_id=target.keyword_id)
+        held = Q(pk__in=tagged.values("article_id"))
+    if target.forms:
         since = (now or timezone.now()) - timedelta(days=BACKFILL_DAYS)
         query = ParsedQuery(include=[tuple(target.forms.split())])
         result = backend().search(query, "newest", BACKFILL_MAX, 0, sort_key(since, 0), MAX_KEY)
         found = SearchDocument.objects.filter(sort_key__in=result.sort_keys)
-        visible = visible.filter(pk__in=found.values("article_id"))
-    elif target.kind == Target.Kind.KEYWORD:
-        visible = visible.filter(keywords=target.keyword_id)
-    else:
-        visible = visible.filter(**{f"{target.kind}_id": target.ref[1]})
+        held |= Q(pk__in=found.values("article_id"))
+    visible = Article.objects.published().filter(held)
     rows = visible.order_by("-published_at", "-id").values_list("pk", "published_at")
     with transaction.atomic(using=router.db_for_write(Entry)):
         Entry.objects.bulk_create(

@@ -24,9 +24,11 @@ class Target(models.Model):
     series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.CASCADE)
     column = models.ForeignKey(Column, null=True, blank=True, on_delete=models.CASCADE)
     keyword = models.ForeignKey(Keyword, null=True, blank=True, on_delete=models.CASCADE)
-    # A word's normalised forms separated by spaces, and its two rarest forms (by the
-    # archive's document frequencies when followed; "" for a one-form word's second):
-    # percolation looks up the words whose two anchors are both among an article's forms.
+    # The normalised forms separated by spaces of a word, or of a keyword's name (a
+    # keyword holds the articles tagged with it and those whose text holds its name), and
+    # their two rarest (by the archive's document frequencies when followed; "" for a
+    # one-form word's second, "" both for a series or column): percolation looks up the
+    # targets whose two anchors are both among an article's forms.
     forms = models.CharField(_("正規化形"), max_length=400, blank=True)
     anchor = models.CharField(max_length=100, blank=True)
     second_anchor = models.CharField(max_length=100, blank=True)
@@ -50,8 +52,8 @@ class Target(models.Model):
             models.UniqueConstraint(fields=["forms"], name="target_word", condition=Q(kind="word")),
         ]
         indexes = [
-            # Percolation: the followed words that begin with one of an article's forms.
-            models.Index(fields=["anchor"], name="target_word_anchor", condition=Q(kind="word")),
+            # Percolation: the followed words and keywords anchored on an article's forms.
+            models.Index(fields=["anchor"], name="target_anchor"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,7 @@
 from django.db import transaction
 
 from shinbun.core.queue import enqueue
-from shinbun.mynews import entries, tasks
+from shinbun.mynews import entries, services, tasks
 from shinbun.mynews.models import Entry
 
 
@@ -18,3 +18,9 @@ def on_article_deleted(sender, instance, **kwargs) -> None:
     targets = set(Entry.objects.filter(article_id=instance.pk).values_list("target_id", flat=True))
     if targets:
         transaction.on_commit(lambda: entries.recount(targets))
+
+
+def on_keyword_saved(sender, instance, created, raw=False, **kwargs) -> None:
+    """A followed keyword renamed in the admin matches its new name in text."""
+    if not created and not raw:
+        transaction.on_commit(lambda: services.keyword_renamed(instance))

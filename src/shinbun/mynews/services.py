@@ -24,6 +24,7 @@ from shinbun.search.analysis import normalize_text, terms
 
 MAX_FOLLOWS = 200
 MAX_WORD_CHARS = 100
+MAX_FORMS_CHARS = 400  # Target.forms
 STATE_SECONDS = 3600
 
 NOT_FOUND = gettext_lazy("フォローする対象が見つかりません。")
@@ -61,26 +62,34 @@ def clean_word(text: str) -> tuple[str, list[str]]:
     return label, forms
 
 
-def _named_target(kind: str, slug: str) -> tuple[dict, str]:
-    """(the fields that identify the target, its name) of a series, column or keyword."""
+def _named_target(kind: str, slug: str) -> tuple[dict, str, list[str] | None]:
+    """(the fields that identify the target, its name, the words it matches in articles'
+    text) of a series, column or keyword."""
     model = {"series": Series, "column": Column, "keyword": Keyword}[kind]
     # No slug holds NUL (which PostgreSQL cannot compare) or is this long.
     exists = slug and "\x00" not in slug and len(slug) <= 100
     obj = model.objects.filter(slug=slug).first() if exists else None
     if obj is None:
         raise ActionError(NOT_FOUND, status=404)
-    return {"kind": kind, kind: obj}, obj.name
+    forms = keyword_forms(obj.name) if kind == Target.Kind.KEYWORD else None
+    return {"kind": kind, kind: obj}, obj.name, forms
+
+
+def keyword_forms(name: str) -> list[str]:
+    """The analysed forms a keyword matches in articles' text, besides the articles its
+    editors tag with it (none if its name analyses to no word, or to too many)."""
+    forms = terms(name)
+    return forms if len(" ".join(forms)) <= MAX_FORMS_CHARS else []
 
 
 def resolve(kind: str, text: str) -> tuple[dict, str, list[str] | None]:
-    """(the target's identifying fields, its label, a word's forms) of what a member asks
-    to follow: a series/column/keyword by slug, or a word as typed."""
+    """(the target's identifying fields, its label, the forms it matches in text) of what
+    a member asks to follow: a series/column/keyword by slug, or a word as typed."""
     if kind == Target.Kind.WORD:
         label, forms = clean_word(text)
         return {"kind": kind, "forms": " ".join(forms)}, label, forms
     if kind in (Target.Kind.SERIES, Target.Kind.COLUMN, Target.Kind.KEYWORD):
-        fields, label = _named_target(kind, text)
-        return fields, label, None
+        return _named_target(kind, text)
     raise ActionError(_("フォローの種類が正しくありません。"))
 
 
@@ -91,11 +100,31 @@ def _target(fields: dict, label: str, forms: list[str] | None) -> Target:
         return target
     try:
         with transaction.atomic():
-            target = Target.objects.create(**fields, label=label, **entries.anchors(forms or []))
+            target = Target.objects.create(
+                **{"forms": " ".join(forms or []), **fields},
+                label=label,
+                **entries.anchors(forms or []),
+            )
     except IntegrityError:  # another request created it a moment ago
         return Target.objects.get(**fields)
     entries.fill_new_target(target)
     return target
+
+
+def keyword_renamed(keyword: Keyword) -> None:
+    """A followed keyword's new name is what its target matches in text from now on; its
+    entries are filled again as for a keyword followed for the first time."""
+    target = Target.objects.filter(kind=Target.Kind.KEYWORD, keyword=keyword).first()
+    forms = keyword_forms(keyword.name)
+    if target is None or (target.forms == " ".join(forms) and target.label == keyword.name):
+        return
+    target.forms, target.label = " ".join(forms), keyword.name
+    for field, value in entries.anchors(forms).items():
+        setattr(target, field, value)
+    with transaction.atomic():
+        target.save(update_fields=["forms", "label", "anchor", "second_anchor"])
+        target.entries.all().delete()
+        entries.fill_new_target(target)
 
 
 def follow(user, reader: Reader, kind: str, text: str) -> Follow:
