@@ -275,24 +275,48 @@ def test_members_cannot_moderate(client_for, expert, post):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_an_operator_appoints_an_expert_in_the_admin(client_for, free_member, django_user_model):
-    operator = django_user_model.objects.create_superuser("op@example.jp", "pw")
-    response = client_for(operator).post(
-        "/admin/think/expertprofile/add/",
-        {
-            "user": free_member.pk,
-            "name": "新任 専門家",
-            "title": "准教授",
-            "affiliation": "シンブン大学",
-            "slug": "shinnin",
-            "profile": "専門は地方財政。",
-        },
+def test_an_editor_appoints_an_expert_by_their_address(
+    client_for, editor, free_member, paid_member
+):
+    """The editor types the address the expert gave; no list of members' addresses is
+    shown, and the change form does not show it either."""
+    as_editor = client_for(editor)
+    form = {
+        "email": " Free@Example.jp ",
+        "name": "新任 専門家",
+        "title": "准教授",
+        "affiliation": "シンブン大学",
+        "slug": "shinnin",
+        "profile": "専門は地方財政。",
+    }
+    add = as_editor.get("/admin/think/expertprofile/add/")
+    assert add.status_code == 200 and "会員のメールアドレス" in add.text
+    assert paid_member.email not in add.text and free_member.email not in add.text
+    unknown = as_editor.post(
+        "/admin/think/expertprofile/add/", {**form, "email": "nobody@example.jp"}
     )
-    assert response.status_code == 302
+    assert unknown.status_code == 200
+    assert "このメールアドレスの会員は見つかりません" in unknown.text
+    assert as_editor.post("/admin/think/expertprofile/add/", form).status_code == 302
     free_member.refresh_from_db()
     assert free_member.is_expert and free_member.display_name == "新任 専門家"
     assert free_member.expert_title == "准教授" and services.may_post(free_member)
-    assert AuditLog.objects.get(action="think.expert_appointed").actor == operator
+    assert AuditLog.objects.get(action="think.expert_appointed").actor == editor
+
+    again = as_editor.post("/admin/think/expertprofile/add/", {**form, "slug": "futatabi"})
+    assert again.status_code == 200 and "この会員はすでに専門家です" in again.text
+    profile = ExpertProfile.objects.get()
+    change = as_editor.get(f"/admin/think/expertprofile/{profile.pk}/change/")
+    assert change.status_code == 200 and "新任 専門家" in change.text
+    assert free_member.email not in change.text
+    changed = {**form, "email": "", "title": "教授"}
+    assert (
+        as_editor.post(f"/admin/think/expertprofile/{profile.pk}/change/", changed).status_code
+        == 302
+    )
+    free_member.refresh_from_db()
+    assert free_member.expert_title == "教授"
+    assert ExpertProfile.objects.get().user == free_member
 
 
 # The API ----------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 A person gets a role by being staff (``is_staff``) and in the role's group; what a role
 may do in the admin is the group's permissions, granted here by codename. An editor
-writes and moderates but sees no member's address, receipt or the audit log; an operator
-runs membership, payments and the newsletter's lists; an administrator may do everything
-(as a superuser may).
+writes, appoints experts and moderates but sees no member's address, receipt or the
+audit log; an operator runs membership, payments and the newsletter's lists; an
+administrator may do everything (as a superuser may).
 
 Migration ``members.0004_staff_roles`` creates the groups, and every ``migrate`` after
 it brings them in step again (members.receivers): a group's permissions are exactly what
@@ -40,7 +40,7 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "section": ALL,
             "articlerevision": ("view",),
         },
-        "think": {"post": ("view", "change")},
+        "think": {"post": ("view", "change"), "expertprofile": ("add", "change", "view")},
         "newsletter": {"edition": ALL, "editionitem": ALL},
     },
     OPERATOR: {
@@ -55,7 +55,6 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "webhookevent": ("view",),
         },
         "account": {"emailaddress": ("add", "change", "view")},
-        "think": {"expertprofile": ("add", "change", "view")},
         "newsletter": {
             "subscriber": ("view",),
             "consent": ("view",),

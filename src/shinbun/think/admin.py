@@ -1,5 +1,5 @@
-"""Operators appoint experts; editors hide and show posts again, with a reason. Both go
-through think.services (audited); no post is written or deleted here."""
+"""Editors appoint experts, and hide and show posts again with a reason. Both go through
+think.services (audited); no post is written or deleted here."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,25 +7,32 @@ from django.utils.translation import gettext_lazy as _
 
 from shinbun.core.timefmt import format_jst
 from shinbun.members.admin import staff_name
-from shinbun.members.models import AuditLog
+from shinbun.members.models import AuditLog, User
 from shinbun.think import services
 from shinbun.think.models import ExpertProfile, Post
 
 
 class ExpertProfileForm(forms.ModelForm):
-    """The profile with what posts show of the expert, kept on their account."""
+    """The profile with what posts show of the expert, kept on their account. Editors
+    appoint experts and see no member's address: a new expert's account is named by the
+    address the editor types (the expert gave it), never picked from a list."""
 
+    email = forms.EmailField(
+        label=_("会員のメールアドレス"),
+        help_text=_("専門家になっていただく方が会員登録したメールアドレス。"),
+    )
     name = forms.CharField(label=_("名前"), max_length=100)
     title = forms.CharField(label=_("肩書"), max_length=100, required=False)
     affiliation = forms.CharField(label=_("所属"), max_length=100, required=False)
 
     class Meta:
         model = ExpertProfile
-        fields = ["user", "name", "title", "affiliation", "slug", "profile", "photo"]
+        fields = ["email", "name", "title", "affiliation", "slug", "profile", "photo"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
+            del self.fields["email"]  # an appointment stays with its account
             user = self.instance.user
             self.initial.update(
                 name=user.display_name,
@@ -33,15 +40,30 @@ class ExpertProfileForm(forms.ModelForm):
                 affiliation=user.expert_affiliation,
             )
 
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        user = User.objects.filter(email=email, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(
+                _("このメールアドレスの会員は見つかりません。先に会員登録をお願いしてください。")
+            )
+        if ExpertProfile.objects.filter(user=user).exists():
+            raise forms.ValidationError(_("この会員はすでに専門家です。"))
+        self.instance.user = user
+        return email
+
 
 @admin.register(ExpertProfile)
 class ExpertProfileAdmin(admin.ModelAdmin):
     form = ExpertProfileForm
     list_display = ["__str__", "title", "affiliation", "slug", "appointed_at"]
     list_select_related = ["user"]
-    search_fields = ["slug", "user__email", "user__display_name"]
-    raw_id_fields = ["user"]
+    search_fields = ["slug", "user__display_name"]
     readonly_fields = ["appointed_at"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [field for field in fields if field != "email"] if obj else fields
 
     @admin.display(description=_("肩書"))
     def title(self, obj):
