@@ -1,5 +1,6 @@
 """A reader's own data: downloaded from the account page as JSON (profile, subscriptions,
-receipts, meter reads); and what deleting the account leaves in the audit log."""
+receipts, meter reads, follows and saved lists, newsletters, Think!); and what deleting
+the account leaves in the audit log."""
 
 import json
 
@@ -78,3 +79,51 @@ def test_deleting_the_account_keeps_the_events_and_drops_the_address(client_for,
         )
     deleted = AuditLog.objects.get(action="account.deleted")
     assert deleted.subject is None and deleted.detail["user_id"] == paid_member.pk
+
+
+def test_the_download_holds_what_every_part_of_the_site_keeps(
+    client_for, paid_member, free_member, expert, make
+):
+    """Follows, saved articles and figures, the lists with their consent records (by a
+    verified address only), and an expert's Think! posts."""
+    from allauth.account.models import EmailAddress
+
+    from shinbun.members.entitlements import Reader, ReaderKind
+    from shinbun.mynews import services as mynews
+    from shinbun.newsletter import services as newsletter
+    from shinbun.think import services as think
+    from shinbun.think.models import ExpertProfile
+
+    paid = Reader(ReaderKind.PAID, paid_member.pk)
+    series, figure = make.series(name="検証の連載"), make.figure(title="物価の推移")
+    article = make.article(headline="保存した記事")
+    mynews.follow(paid_member, paid, "series", series.slug)
+    mynews.save_article(paid_member, paid, article.pk)
+    mynews.save_figure(paid_member, paid, figure.pk, article.pk)
+    EmailAddress.objects.update_or_create(
+        user=paid_member, email=paid_member.email, defaults={"verified": True, "primary": True}
+    )
+    newsletter.sign_up(paid_member.email, form_url="/newsletter/", consent_text="同意文A")
+    newsletter.set_digest(paid_member, True, form_url="/accounts/")
+    # An address the free member typed but never proved is theirs: not in their download.
+    EmailAddress.objects.create(user=free_member, email="stranger@example.jp", verified=False)
+    newsletter.sign_up("stranger@example.jp", form_url="/newsletter/", consent_text="同意文B")
+
+    data = download(client_for(paid_member))
+    assert [(f["kind"], f["label"]) for f in data["follows"]] == [("series", "検証の連載")]
+    assert [s["headline"] for s in data["saved_articles"]] == ["保存した記事"]
+    assert [(s["figure"], s["article_id"]) for s in data["saved_figures"]] == [
+        ("物価の推移", article.pk)
+    ]
+    lists = {entry["list"]: entry for entry in data["newsletters"]}
+    assert set(lists) == {"news5", "digest"}
+    assert [c["text"] for c in lists["news5"]["consents"]] == ["同意文A"]
+    assert data["expert_profile"] is None and data["think_posts"] == []
+
+    assert download(client_for(free_member))["newsletters"] == []
+
+    think.appoint(ExpertProfile(user=expert, slug="senmonka"), by=None)
+    think.create_post(expert, article, "専門家としてのひとこと。" * 3)
+    data = download(client_for(expert))
+    assert data["expert_profile"]["slug"] == "senmonka"
+    assert [p["headline"] for p in data["think_posts"]] == ["保存した記事"]

@@ -18,6 +18,11 @@ def to_jst(moment: datetime) -> datetime:
     return timezone.localtime(moment, JST)
 
 
+def iso_jst(moment: datetime | None) -> str | None:
+    """ISO 8601 in Japan time (2025-04-11T19:30:00+09:00) for files and JSON; None stays."""
+    return to_jst(moment).isoformat() if moment else None
+
+
 def format_jst(moment: datetime) -> str:
     """Always Japanese, for the admin and editors' notes: 2025年4月11日 19:30."""
     return dateformat.format(to_jst(moment), formats.get_format("DATETIME_FORMAT", lang="ja"))

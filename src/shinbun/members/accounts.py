@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from shinbun.core.mail import absolute, build_message
-from shinbun.core.timefmt import to_jst
+from shinbun.core.timefmt import iso_jst
 from shinbun.members import services
 from shinbun.members.models import (
     AccessToken,
@@ -24,6 +24,7 @@ from shinbun.members.models import (
     Subscription,
     User,
 )
+from shinbun.members.signals import personal_data_requested
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -105,19 +106,17 @@ def delete_account(user: User, *, actor: User, reason: str) -> None:
     )
 
 
-def _time(moment: datetime | None) -> str | None:
-    return to_jst(moment).isoformat() if moment else None
-
-
 def personal_data(user: User, *, now: datetime) -> dict:
-    """Everything the site keeps about one reader, for the reader (個人情報の開示)."""
-    return {
-        "generated_at": _time(now),
+    """Everything the site keeps about one reader, for the reader (個人情報の開示): the
+    account's parts here, and the other domains' parts (follows, saved lists, the
+    newsletters, Think!) from their answers to ``personal_data_requested``."""
+    data = {
+        "generated_at": iso_jst(now),
         "profile": {
             "email": user.email,
             "display_name": user.display_name,
-            "date_joined": _time(user.date_joined),
-            "last_login": _time(user.last_login),
+            "date_joined": iso_jst(user.date_joined),
+            "last_login": iso_jst(user.last_login),
             "is_expert": user.is_expert,
             "expert_title": user.expert_title,
             "expert_affiliation": user.expert_affiliation,
@@ -133,13 +132,13 @@ def personal_data(user: User, *, now: datetime) -> dict:
                 "campaign": s.campaign.name if s.campaign else None,
                 "status": s.status,
                 "paid": s.paid,
-                "started_at": _time(s.started_at),
-                "trial_ends_at": _time(s.trial_ends_at),
-                "current_period_start": _time(s.current_period_start),
-                "current_period_end": _time(s.current_period_end),
+                "started_at": iso_jst(s.started_at),
+                "trial_ends_at": iso_jst(s.trial_ends_at),
+                "current_period_start": iso_jst(s.current_period_start),
+                "current_period_end": iso_jst(s.current_period_end),
                 "cancel_at_period_end": s.cancel_at_period_end,
-                "canceled_at": _time(s.canceled_at),
-                "ended_at": _time(s.ended_at),
+                "canceled_at": iso_jst(s.canceled_at),
+                "ended_at": iso_jst(s.ended_at),
                 "payment_provider": s.provider,
             }
             for s in Subscription.objects.filter(user=user)
@@ -151,9 +150,9 @@ def personal_data(user: User, *, now: datetime) -> dict:
                 "number": r.number,
                 "description": r.description,
                 "amount_jpy": r.amount_jpy,
-                "period_start": _time(r.period_start),
-                "period_end": _time(r.period_end),
-                "issued_at": _time(r.issued_at),
+                "period_start": iso_jst(r.period_start),
+                "period_end": iso_jst(r.period_end),
+                "issued_at": iso_jst(r.issued_at),
             }
             for r in Receipt.objects.filter(user=user).order_by("issued_at", "id")
         ],
@@ -163,7 +162,7 @@ def personal_data(user: User, *, now: datetime) -> dict:
                 "headline": read.article.headline,
                 "url": settings.BASE_URL + read.article.get_absolute_url(),
                 "month": read.month.isoformat(),
-                "read_at": _time(read.read_at),
+                "read_at": iso_jst(read.read_at),
             }
             for read in MeteredRead.objects.filter(user=user)
             .select_related("article")
@@ -174,14 +173,17 @@ def personal_data(user: User, *, now: datetime) -> dict:
             {
                 "name": t.name,
                 "prefix": t.prefix,
-                "created_at": _time(t.created_at),
-                "last_used_at": _time(t.last_used_at),
-                "revoked_at": _time(t.revoked_at),
+                "created_at": iso_jst(t.created_at),
+                "last_used_at": iso_jst(t.last_used_at),
+                "revoked_at": iso_jst(t.revoked_at),
             }
             for t in AccessToken.objects.filter(user=user).order_by("created_at", "id")
         ],
         "account_history": [
-            {"at": _time(row.created_at), "action": row.action, "reason": row.reason}
+            {"at": iso_jst(row.created_at), "action": row.action, "reason": row.reason}
             for row in AuditLog.objects.filter(subject=user).order_by("created_at", "id")
         ],
     }
+    for _receiver, parts in personal_data_requested.send(sender=User, user=user):
+        data.update(parts)
+    return data

@@ -293,7 +293,8 @@ def receipt(request, receipt_id: int):
 @login_required
 @require_safe
 def download_data(request):
-    """The reader's own data as a JSON file (profile, subscriptions, receipts, meter)."""
+    """The reader's own data as a JSON file (accounts.personal_data: the account, and what
+    every other part of the site keeps about them)."""
     now = timezone.now()
     data = accounts.personal_data(request.user, now=now)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})

@@ -8,6 +8,7 @@ class MyNewsConfig(AppConfig):
     verbose_name = _("Myニュース")
 
     def ready(self) -> None:
+        from shinbun.members.signals import personal_data_requested
         from shinbun.mynews import receivers, tasks  # noqa: F401  (periodic tasks)
         from shinbun.newsroom.models import Article, Keyword
         from shinbun.search.signals import documents_indexed
@@ -15,3 +16,4 @@ class MyNewsConfig(AppConfig):
         documents_indexed.connect(receivers.on_documents_indexed, dispatch_uid="mynews-entries")
         pre_delete.connect(receivers.on_article_deleted, sender=Article, dispatch_uid="mynews-del")
         post_save.connect(receivers.on_keyword_saved, sender=Keyword, dispatch_uid="mynews-kw")
+        personal_data_requested.connect(receivers.personal_data, dispatch_uid="mynews-data")

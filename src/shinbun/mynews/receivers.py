@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.db import transaction
 
 from shinbun.core.queue import enqueue
+from shinbun.core.timefmt import iso_jst
 from shinbun.mynews import entries, services, tasks
-from shinbun.mynews.models import Entry
+from shinbun.mynews.models import Entry, Follow, SavedArticle, SavedFigure, Visit
 
 
 def on_documents_indexed(sender, article_ids: list[int], **kwargs) -> None:
@@ -24,3 +26,45 @@ def on_keyword_saved(sender, instance, created, raw=False, **kwargs) -> None:
     """A followed keyword renamed in the admin matches its new name in text."""
     if not created and not raw:
         transaction.on_commit(lambda: services.keyword_renamed(instance))
+
+
+def personal_data(sender, user, **kwargs) -> dict:
+    """What My News keeps about a reader, for their data download."""
+    visit = Visit.objects.filter(user=user).first()
+    return {
+        "follows": [
+            {
+                "kind": follow.target.kind,
+                "label": follow.label,
+                "followed_at": iso_jst(follow.created),
+            }
+            for follow in Follow.objects.filter(user=user)
+            .select_related("target")
+            .order_by("created", "id")
+        ],
+        "saved_articles": [
+            {
+                "article_id": saved.article_id,
+                "headline": saved.article.headline,
+                "url": settings.BASE_URL + saved.article.get_absolute_url(),
+                "saved_at": iso_jst(saved.created),
+            }
+            for saved in SavedArticle.objects.filter(user=user)
+            .select_related("article")
+            .order_by("created", "id")
+        ],
+        "saved_figures": [
+            {
+                "figure": saved.figure.title,
+                "article_id": saved.article_id,
+                "saved_at": iso_jst(saved.created),
+            }
+            for saved in SavedFigure.objects.filter(user=user)
+            .select_related("figure")
+            .order_by("created", "id")
+        ],
+        "my_news_visits": {
+            "last_seen": iso_jst(visit.last_seen) if visit else None,
+            "previous_seen": iso_jst(visit.previous_seen) if visit else None,
+        },
+    }

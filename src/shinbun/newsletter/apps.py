@@ -11,6 +11,7 @@ class NewsletterConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import pre_delete
 
+        from shinbun.members.signals import personal_data_requested
         from shinbun.newsletter import receivers, tasks  # noqa: F401  (periodic tasks)
 
         tracking.connect(receivers.on_tracking, dispatch_uid="newsletter-tracking")
@@ -18,3 +19,4 @@ class NewsletterConfig(AppConfig):
         pre_delete.connect(
             receivers.on_user_deleted, sender=get_user_model(), dispatch_uid="newsletter-user"
         )
+        personal_data_requested.connect(receivers.personal_data, dispatch_uid="newsletter-data")

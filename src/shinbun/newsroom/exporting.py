@@ -14,13 +14,12 @@ whole (figure images live in the data folder's media/, copied beside the export)
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Prefetch
 
-from shinbun.core.timefmt import to_jst
+from shinbun.core.timefmt import iso_jst
 from shinbun.newsroom.models import (
     Article,
     ArticleRevision,
@@ -50,10 +49,6 @@ FOLDER_FILES = (
 ARTICLES_FILE = "articles.jsonl"
 
 
-def _time(moment: datetime | None) -> str | None:
-    return to_jst(moment).isoformat() if moment else None
-
-
 def export_id(article: Article) -> str:
     """The import's key: an imported article keeps its external id, so importing the
     export again into the same database updates instead of duplicating."""
@@ -66,7 +61,7 @@ def article_record(article: Article) -> dict:
         # What `shinbun import` reads.
         "id": export_id(article),
         "title": article.headline,
-        "published": _time(article.published_at),
+        "published": iso_jst(article.published_at),
         "body": "\n\n".join(p for p in paragraphs if p),
         "category": article.section.name,
         "url": settings.BASE_URL + article.get_absolute_url(),
@@ -81,18 +76,18 @@ def article_record(article: Article) -> dict:
         "status": article.status,
         "pinned": article.pinned,
         "newsletter_unlock": article.newsletter_unlock,
-        "updated_at": _time(article.updated_at),
+        "updated_at": iso_jst(article.updated_at),
         "section": article.section.slug,
         "series": article.series.slug if article.series else None,
         "column": article.column.slug if article.column else None,
         "keywords": [keyword.slug for keyword in article.keywords.all()],
         "related": [related.pk for related in article.related.all()],
         "corrections": [
-            {"text": c.text, "created_at": _time(c.created_at)} for c in article.corrections.all()
+            {"text": c.text, "created_at": iso_jst(c.created_at)} for c in article.corrections.all()
         ],
         "revisions": [
             {
-                "created_at": _time(r.created_at),
+                "created_at": iso_jst(r.created_at),
                 "author": r.author.email if r.author else None,
                 "note": r.note,
                 "snapshot": r.snapshot,

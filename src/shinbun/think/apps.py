@@ -7,4 +7,7 @@ class ThinkConfig(AppConfig):
     verbose_name = _("Think!")
 
     def ready(self) -> None:
-        from shinbun.think import receivers  # noqa: F401  (keeps the cached posts in step)
+        from shinbun.members.signals import personal_data_requested
+        from shinbun.think import receivers  # keeps the cached posts in step
+
+        personal_data_requested.connect(receivers.personal_data, dispatch_uid="think-data")

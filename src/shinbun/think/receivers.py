@@ -6,6 +6,7 @@ change of what a post shows of its expert."""
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from shinbun.core.timefmt import iso_jst
 from shinbun.members.models import User
 from shinbun.think import services
 from shinbun.think.models import ExpertProfile, Post
@@ -44,3 +45,31 @@ def account_saved(sender, instance, created, update_fields=None, **kwargs) -> No
     profile_id = ExpertProfile.objects.filter(user=instance).values_list("pk", flat=True).first()
     if profile_id is not None:
         services.expert_changed(profile_id)
+
+
+def personal_data(sender, user, **kwargs) -> dict:
+    """An expert's profile and Think! posts (hidden ones too), for their data download."""
+    profile = ExpertProfile.objects.filter(user=user).first()
+    return {
+        "expert_profile": None
+        if profile is None
+        else {
+            "slug": profile.slug,
+            "profile": profile.profile,
+            "appointed_at": iso_jst(profile.appointed_at),
+        },
+        "think_posts": [
+            {
+                "article_id": post.article_id,
+                "headline": post.article.headline,
+                "body": post.body,
+                "posted_at": iso_jst(post.created_at),
+                "edited_at": iso_jst(post.edited_at),
+                "hidden_at": iso_jst(post.hidden_at),
+                "hidden_reason": post.hidden_reason,
+            }
+            for post in Post.objects.filter(expert__user=user)
+            .select_related("article")
+            .order_by("created_at", "id")
+        ],
+    }
