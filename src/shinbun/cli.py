@@ -167,16 +167,31 @@ def restore(args) -> int:
     return _refusable(run)
 
 
+def export_tables() -> list:
+    """The CSV tables of `shinbun export`: every domain's but the newsroom's (JSON lines)."""
+    from shinbun.members import exporting as members
+    from shinbun.mynews import exporting as mynews
+    from shinbun.newsletter import exporting as newsletter
+    from shinbun.sitepages import exporting as sitepages
+    from shinbun.think import exporting as think
+
+    domains = (members, mynews, newsletter, think, sitepages)
+    return [table for domain in domains for table in domain.tables()]
+
+
 def export(args) -> int:
+    """Everything the site keeps: the newsroom's work as JSON lines that `shinbun import`
+    reads back, and every other domain's tables as CSV."""
     _setup_django()
-    from shinbun.members.exporting import export_members
+    from shinbun.core.tables import write_tables
     from shinbun.newsroom.exporting import export_editorial
 
     out = Path(args.out or f"shinbun-export-{_timestamp():%Y%m%d-%H%M%S}")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         print(f"{out} は空のフォルダではありません。別の名前を指定してください。", file=sys.stderr)
         return 1
-    for name, count in {**export_editorial(out), **export_members(out)}.items():
+    written = {**export_editorial(out), **write_tables(out, export_tables())}
+    for name, count in written.items():
         print(f"{out / name}: {count}件")
     return 0
 
