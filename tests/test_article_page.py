@@ -244,6 +244,27 @@ def test_ogp_and_twitter_card(visitor, article, parse_html):
     assert meta(name="description") == article.lead
 
 
+def test_a_shared_link_shows_the_articles_first_photo(visitor, client_for, paid_member, make):
+    """Even on a paid article whose body a visitor may not read: the photo is what a
+    share card shows (the text stays behind the paywall); without a photo, the site's."""
+    make.figure(key="graph")  # a chart: drawn in the page, never a share image
+    make.figure(key="photo", kind="image", image="figures/2026/12/factory.jpg", alt="新工場の外観")
+    body = "一段落目。\n\n[[figure:graph]]\n\n二段落目。\n\n[[figure:photo]]"
+    paid = make.article(access="paid", body_source=body)
+    plain = make.article()
+    for client in (visitor, client_for(paid_member)):
+        page = client.get(paid.get_absolute_url())
+        assert ("二段落目" in page.text) == (client is not visitor)  # the paywall holds
+        photo = "http://testserver/media/figures/2026/12/factory.jpg"
+        assert f'<meta property="og:image" content="{photo}">' in page.text
+        assert '<meta name="twitter:image:alt" content="新工場の外観">' in page.text
+        assert json_ld_of(page)["image"] == [photo]
+    page = visitor.get(plain.get_absolute_url())
+    assert '<meta property="og:image" content="http://testserver/static/shinbun/ogp.png">' in (
+        page.text
+    )
+
+
 def json_ld_of(response) -> dict:
     match = re.search(
         r'<script type="application/ld\+json">(.*?)</script>', response.content.decode(), re.S

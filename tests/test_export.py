@@ -134,7 +134,7 @@ def test_the_export_holds_every_model_of_the_site(db):
     assert every - in_tables - in_json_lines == set(NOT_EXPORTED)
 
 
-def test_every_table_is_written_with_its_rows(tmp_path, paid_member, expert, make, client_for):
+def test_every_table_is_written_with_its_rows(tmp_path, paid_member, expert, make):
     from shinbun.members.entitlements import Reader, ReaderKind
     from shinbun.mynews import services as mynews
     from shinbun.newsletter import services as newsletter

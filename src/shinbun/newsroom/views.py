@@ -166,6 +166,7 @@ def article_context(request, article: Article, reader=None, decision=None) -> di
         if keys:
             figures = {f.key: f for f in Figure.objects.filter(key__in=keys)}
     canonical = absolute_url(request, article.get_absolute_url())
+    photo = first_photo(article, figures)
     # ふりがな (newsroom/furigana.py): the texts' ruby HTML, and each readable block's.
     ruby = {name: article.ruby.get(name, "") for name in ("headline", "subheadline", "lead")}
     block_ruby = article.ruby.get("blocks", {})
@@ -185,12 +186,34 @@ def article_context(request, article: Article, reader=None, decision=None) -> di
         "blocks": blocks,
         "description": article.lead,
         "canonical": canonical,
+        # What a shared link shows: the article's first photo, or the site's own image.
+        "share_image": {
+            "url": absolute_url(request, photo.image.url if photo else OGP_IMAGE),
+            "alt": photo.alt if photo else settings.SITE_NAME,
+        },
         "share": share_links(canonical, article.headline),
         "mailto": mailto_link(canonical, article.headline),
         "keywords": list(article.keywords.all()),
         "corrections": list(article.corrections.all()),
         "member_action_messages": gates.MESSAGES,
     }
+
+
+OGP_IMAGE = settings.STATIC_URL + "shinbun/ogp.png"
+
+
+def first_photo(article: Article, loaded: dict[str, Figure]) -> Figure | None:
+    """The article's first image figure (図表 of the photo kind), whether or not this
+    reader may read the body it stands in; ``loaded``: the figures already read."""
+    keys = figure_keys(article.blocks)
+    missing = [key for key in keys if key not in loaded]
+    figures = dict(loaded)
+    if missing:
+        figures |= {
+            f.key: f for f in Figure.objects.filter(key__in=missing, kind=Figure.Kind.IMAGE)
+        }
+    photos = (figures.get(key) for key in keys)
+    return next((f for f in photos if f and f.kind == Figure.Kind.IMAGE and f.image), None)
 
 
 def article_page_context(request, obj: Article, reader=None, decision=None) -> dict:
@@ -350,7 +373,7 @@ def news_article_json_ld(request, article: Article, context: dict) -> dict:
                 "url": absolute_url(request, settings.STATIC_URL + "shinbun/logo.png"),
             },
         },
-        "image": [absolute_url(request, settings.STATIC_URL + "shinbun/ogp.png")],
+        "image": [context["share_image"]["url"]],
         "articleBody": entitlements.readable_text(article, context["decision"]),
     }
     if article.byline:
