@@ -244,6 +244,25 @@ def test_ogp_and_twitter_card(visitor, article, parse_html):
     assert meta(name="description") == article.lead
 
 
+def test_a_photo_figure_shows_with_its_caption_and_credit(visitor, make, parse_html):
+    make.figure(
+        key="photo",
+        kind="image",
+        title="完成した新工場",
+        image="figures/2026/12/factory.jpg",
+        alt="川沿いに建つ白い工場の外観",
+        caption="12月に稼働を始めた",
+        credit="撮影:山田",
+    )
+    article = make.article(body_source="一段落目。\n\n[[figure:photo]]\n\n二段落目。")
+    doc = parse_html(visitor.get(article.get_absolute_url()))
+    figure = doc.one("figure", id="figure-photo")
+    image = doc.one("img", src="/media/figures/2026/12/factory.jpg")
+    assert image["alt"] == "川沿いに建つ白い工場の外観"
+    assert "12月に稼働を始めた" in figure["text"] and "撮影:山田" in figure["text"]
+    assert "完成した新工場" in figure["text"]
+
+
 def test_a_shared_link_shows_the_articles_first_photo(visitor, client_for, paid_member, make):
     """Even on a paid article whose body a visitor may not read: the photo is what a
     share card shows (the text stays behind the paywall); without a photo, the site's."""

@@ -85,6 +85,22 @@ def test_sign_up_confirms_and_opens_the_article_in_that_browser(
     )
 
 
+def test_the_newsletter_page_signs_up_with_no_article_and_no_account(
+    sign_up, visitor, django_user_model
+):
+    page = visitor.get("/newsletter/")
+    assert page.status_code == 200 and 'action="/newsletter/signup/"' in page.text
+    assert 'name="article"' not in page.text
+    answer = sign_up(visitor, "reader@example.jp")
+    # No article to open: the 'sent' text says what the link does instead.
+    assert answer.json()["message"] == str(services.SENT_WITHOUT_ARTICLE)
+    assert Consent.objects.get().form_url.endswith("/newsletter/")
+    response = visitor.post(path_of(confirm_link(mail.outbox[0])))
+    assert response.status_code == 200 and "ご登録ありがとうございます" in response.text
+    assert Subscriber.objects.get().status == Subscriber.Status.ACTIVE
+    assert not django_user_model.objects.exists()  # no account anywhere (SPEC §5)
+
+
 def test_consent_is_recorded_as_the_law_asks(sign_up, visitor, unlockable):
     sign_up(visitor, "Reader@Example.jp", unlockable)
     consent = Consent.objects.get()

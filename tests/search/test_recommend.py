@@ -208,8 +208,12 @@ def test_the_page_shows_the_stored_list(archive, visitor, parse_html):
 
     html = visitor.get(Article.objects.get(pk=article_id).get_absolute_url()).content.decode()
     assert "こちらもおすすめ(自動検索)" in html
-    for pk in picked:
-        assert Article.objects.get(pk=pk).get_absolute_url() in html
+    shown = html[html.index("こちらもおすすめ(自動検索)") :]
+    places = [shown.index(Article.objects.get(pk=pk).get_absolute_url()) for pk in picked]
+    assert places == sorted(places)  # in the stored order
+    # The freshest of the relevant first (SPEC §2 item 4).
+    published = [Article.objects.get(pk=pk).published_at for pk in picked]
+    assert published == sorted(published, reverse=True)
 
 
 def test_the_vector_matrix_follows_new_and_changed_articles(
