@@ -141,6 +141,20 @@ def test_a_renamed_keyword_matches_its_new_name(paid_member, make, publish):
     assert my_news_ids(paid_member) == [after.pk]
 
 
+def test_a_scheduled_article_reaches_my_news_when_it_is_released(paid_member, make, publish):
+    series = make.series()
+    services.follow(paid_member, PAID, "series", series.slug)
+    article = make.article(status=Article.Status.DRAFT, series=series)
+    at = timezone.now() + timedelta(hours=2)
+    publish(publishing.publish, article, at=at)
+    assert Article.objects.get(pk=article.pk).status == Article.Status.SCHEDULED
+    assert my_news_ids(paid_member) == []
+    with time_machine.travel(at + timedelta(seconds=30), tick=False):
+        # The worker's release_scheduled task, run every minute.
+        assert publish(publishing.release_due) == [article.pk]
+        assert my_news_ids(paid_member) == [article.pk]
+
+
 def test_an_article_matching_two_follows_is_listed_once(paid_member, make, publish):
     series = make.series()
     services.follow(paid_member, PAID, "series", series.slug)
