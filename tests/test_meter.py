@@ -87,9 +87,9 @@ def test_the_decision_costs_the_same_queries_whatever_the_history(
     fresh = make.article(access="paid")
     free_member = type(free_member).objects.get(pk=free_member.pk)  # no cached reader
     cache.clear()  # nor cached subscription state (entitlements.subscription_state)
-    # subscription, meter; then the counting transaction: lock, meter, insert
-    # (+ two savepoints, each opened and released, inside the test's transaction)
-    with django_assert_num_queries(9):
+    # subscription, meter, the meter's limit; then the counting transaction: lock, meter,
+    # insert (+ two savepoints, each opened and released, inside the test's transaction)
+    with django_assert_num_queries(10):
         reader = reader_for(free_member, now)
         assert open_article(reader, fresh, now).reason == Reason.METER
     with django_assert_num_queries(1):  # a counted article: only the meter
@@ -168,3 +168,39 @@ def test_a_prefetch_of_an_open_article_is_served(paid_member, visitor, make, cli
     assert (
         visitor.get(article.get_absolute_url(), headers={"Purpose": "prefetch"}).status_code == 200
     )
+
+
+def test_the_operator_sets_the_meter_in_the_admin(client_for, operator, editor, free_member, make):
+    """The allowance starts from SHINBUN_METER_LIMIT; the operator's setting applies to
+    the next page a free member opens (their page variants are keyed by it), audited."""
+    from shinbun.members.models import AuditLog, MeterSetting
+
+    client = client_for(free_member)
+    first, second = make.article(access="paid"), make.article(access="paid")
+    assert "あと2本です。" in client.get(first.get_absolute_url()).text
+
+    admin = client_for(operator)
+    opened = admin.get("/admin/members/metersetting/")
+    assert opened.status_code == 302 and opened.url == "/admin/members/metersetting/add/"
+    form = admin.get(opened.url)
+    assert 'name="limit" value="3"' in form.text  # today's allowance, from the environment
+    for bad in ("-1", "1001", "たくさん"):
+        refused = admin.post("/admin/members/metersetting/add/", {"limit": bad})
+        assert refused.status_code == 200 and not MeterSetting.objects.exists(), bad
+    saved = admin.post("/admin/members/metersetting/add/", {"limit": "1"})
+    assert saved.status_code == 302
+    assert admin.get("/admin/members/metersetting/").url == (
+        "/admin/members/metersetting/1/change/"
+    )
+    assert admin.get("/admin/members/metersetting/1/delete/").status_code == 403
+    changed = AuditLog.objects.get(action="members.meter_limit_changed")
+    assert changed.actor == operator and changed.detail == {"limit": 1, "previous": 3}
+
+    # The first article was this month's one read: the second is closed at once.
+    assert BODY_MARKER in client.get(first.get_absolute_url()).text
+    page = client.get(second.get_absolute_url())
+    assert BODY_MARKER not in page.text
+    assert "有料会員限定記事(1本)をすべてお読みになりました。" in page.text
+    assert client.get("/api/v1/me").json()["meter"]["limit"] == 1
+
+    assert client_for(editor).get("/admin/members/metersetting/").status_code == 403

@@ -4,14 +4,16 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shinbun.members import campaigns, services
+from shinbun.members import campaigns, entitlements, services
 from shinbun.members.models import (
     AccessToken,
     AuditLog,
     Campaign,
+    MeterSetting,
     Plan,
     Receipt,
     Subscription,
@@ -137,6 +139,35 @@ def may_manage(actor, user) -> bool:
     if user.is_staff:
         return actor.has_perm("auth.change_group")
     return True
+
+
+@admin.register(MeterSetting)
+class MeterSettingAdmin(admin.ModelAdmin):
+    """One setting: the list opens it (or, before it was first set, the form to set it,
+    starting from SHINBUN_METER_LIMIT); it is changed, never deleted."""
+
+    fields = ["limit", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            return super().changelist_view(request, extra_context)  # refused there
+        if MeterSetting.objects.filter(pk=1).exists():
+            return redirect("admin:members_metersetting_change", 1)
+        return redirect("admin:members_metersetting_add")
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not MeterSetting.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_changeform_initial_data(self, request):
+        return {"limit": entitlements.meter_limit()}
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        services.set_meter_limit(obj.limit, by=request.user)
 
 
 @admin.register(Plan)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from shinbun.core.cache import CachedState, CachedStates, forget, read_through
 from shinbun.core.timefmt import JST
-from shinbun.members.models import MeteredRead, Subscription, User
+from shinbun.members.models import MeteredRead, MeterSetting, Subscription, User
 
 
 class ReaderKind(StrEnum):
@@ -294,18 +294,35 @@ def cached_meter(user_id: int, month: date) -> CachedState:
     )
 
 
+def meter_limit() -> int:
+    """The articles a month the meter allows: the operator's setting, or without one
+    SHINBUN_METER_LIMIT."""
+    limit = MeterSetting.objects.filter(pk=1).values_list("limit", flat=True).first()
+    return settings.METER_LIMIT if limit is None else limit
+
+
+METER_LIMIT_KEY = "members:meter-limit"
+
+
+def cached_meter_limit() -> CachedState:
+    """Forgotten when the operator changes it (services.set_meter_limit)."""
+    return CachedState(METER_LIMIT_KEY, meter_limit, READER_STATE_SECONDS)
+
+
 def meter_state(
     user_id: int, article_id: int, month: date, cached: CachedStates | None = None
 ) -> MeterState:
-    """From the shared cache (``cached``: read with other states in one round trip), or
-    one query whatever the member's history."""
-    meter = cached_meter(user_id, month)
-    counted = (cached or CachedStates(meter)).value(meter)
-    return MeterState(settings.METER_LIMIT, len(counted), article_id in counted)
+    """From the shared cache (``cached``: read with other states in one round trip, the
+    meter and its limit among them), or one query whatever the member's history."""
+    meter, limit = cached_meter(user_id, month), cached_meter_limit()
+    found = cached or CachedStates(meter, limit)
+    counted = found.value(meter)
+    return MeterState(found.value(limit), len(counted), article_id in counted)
 
 
-def count_read(user_id: int, article_id: int, month: date, now: datetime) -> MeterState:
-    """Count a metered read, at most once per article and month, never past the limit.
+def count_read(user_id: int, article_id: int, month: date, now: datetime, limit: int) -> MeterState:
+    """Count a metered read, at most once per article and month, never past ``limit``
+    (the one the reader's decision was made with).
 
     The member's row is locked first (SELECT ... FOR UPDATE on PostgreSQL; SQLite runs
     IMMEDIATE transactions, which take the write lock at BEGIN), so two concurrent reads
@@ -316,7 +333,7 @@ def count_read(user_id: int, article_id: int, month: date, now: datetime) -> Met
         # Only a cached meter that said "count it" leads here: forgotten, as it may be stale.
         forget(_meter_key(user_id, month))
         counted = _metered_articles(user_id, month)
-        state = MeterState(settings.METER_LIMIT, len(counted), article_id in counted)
+        state = MeterState(limit, len(counted), article_id in counted)
         if state.counted or state.used >= state.limit:
             return state
         try:
@@ -351,7 +368,7 @@ def open_article(
     if decision.needs_count and not spend:
         return Decision(False, Reason.METER_NOT_SPENT, state)
     if decision.needs_count:
-        state = count_read(reader.user_id, article.pk, month, now)
+        state = count_read(reader.user_id, article.pk, month, now, state.limit)
         decision = decide(reader, article.access, meter=state)
     return decision
 

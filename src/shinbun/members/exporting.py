@@ -6,6 +6,7 @@ from shinbun.members.models import (
     AuditLog,
     Campaign,
     MeteredRead,
+    MeterSetting,
     Plan,
     Receipt,
     Subscription,
@@ -94,6 +95,7 @@ def tables() -> list[Table]:
             User.groups.through.objects.all(),
             {"member_id": "user_id", "role": "group__name"},
         ),
+        Table("meter_setting.csv", MeterSetting.objects.all(), same("limit", "updated_at")),
         Table(
             "meter_reads.csv",
             MeteredRead.objects.all(),

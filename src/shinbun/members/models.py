@@ -1,6 +1,7 @@
 """Accounts. Readers log in with their e-mail address; there is no user name."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +60,29 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.display_name or self.email.split("@")[0]
+
+
+class MeterSetting(models.Model):  # メーター(無料会員の月間本数)
+    """How many paid-only articles a free member reads in full a month, as the operator
+    set it in the admin: one row (pk 1). Without it, SHINBUN_METER_LIMIT decides
+    (entitlements.meter_limit)."""
+
+    limit = models.PositiveSmallIntegerField(
+        _("月に読める本数"),
+        validators=[MaxValueValidator(1000)],
+        help_text=_(
+            "無料会員が毎月全文を読める有料会員限定記事の本数です。0にすると、無料会員は"
+            "有料会員限定記事の全文を読めなくなります。変更は1分以内にすべてのページに反映されます。"
+        ),
+    )
+    updated_at = models.DateTimeField(_("最終更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("メーター(無料会員の月間本数)")
+        verbose_name_plural = _("メーター(無料会員の月間本数)")
+
+    def __str__(self) -> str:
+        return gettext("月%(limit)d本") % {"limit": self.limit}
 
 
 class Plan(models.Model):  # 料金プラン

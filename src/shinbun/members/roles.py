@@ -48,6 +48,7 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "user": ("add", "change", "view"),
             "plan": ALL,
             "campaign": ALL,
+            "metersetting": ("add", "change", "view"),
             "subscription": ("change", "view"),
             "receipt": ("view",),
             "auditlog": ("view",),

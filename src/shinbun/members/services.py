@@ -15,9 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shinbun.core.cache import forget
 from shinbun.core.timefmt import JST
+from shinbun.members import entitlements
 from shinbun.members.campaigns import trial_end, trial_offer
-from shinbun.members.models import AuditLog, Plan, Receipt, Subscription, User
+from shinbun.members.models import AuditLog, MeterSetting, Plan, Receipt, Subscription, User
 
 
 class MembershipError(Exception):
@@ -61,6 +63,29 @@ def add_period(start: datetime, interval: str, count: int = 1) -> datetime:
     year += local.year
     day = min(local.day, calendar.monthrange(year, month0 + 1)[1])
     return local.replace(year=year, month=month0 + 1, day=day)
+
+
+# The meter ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_meter_limit(limit: int, *, by: User | None, now: datetime | None = None) -> MeterSetting:
+    """The operator's monthly allowance of paid-only articles for free members (audited).
+    Every page reads it again within a minute: the shared cache forgets it now, and the
+    member page variants are keyed by it."""
+    previous = entitlements.meter_limit()
+    setting, _created = MeterSetting.objects.update_or_create(pk=1, defaults={"limit": limit})
+    if limit != previous:
+        audit(
+            "members.meter_limit_changed",
+            subject=None,
+            actor=by,
+            now=now,
+            limit=limit,
+            previous=previous,
+        )
+    forget(entitlements.METER_LIMIT_KEY)
+    return setting
 
 
 # Subscriptions ---------------------------------------------------------------------

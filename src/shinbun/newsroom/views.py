@@ -299,6 +299,7 @@ def member_article(request, article_id: int):
         subscription_state,
         campaign_state,
         entitlements.cached_meter(user.pk, entitlements.meter_month(now)),
+        entitlements.cached_meter_limit(),
         # A paid member's button states (followed, saved); see the meter above.
         mynews.cached_marks(user.pk),
         mynews.cached_saved_article(user.pk, article_id),
