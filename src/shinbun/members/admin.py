@@ -159,6 +159,15 @@ class MeterSettingAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not MeterSetting.objects.exists()
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # One setting: it is set, not added, and there is no other to add.
+        context = {
+            "title": MeterSetting._meta.verbose_name,
+            "show_save_and_add_another": False,
+            **(extra_context or {}),
+        }
+        return super().changeform_view(request, object_id, form_url, context)
+
     def has_delete_permission(self, request, obj=None):
         return False
 
