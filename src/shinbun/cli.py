@@ -200,7 +200,7 @@ def worker(args) -> int:
     _setup_django()
     from shinbun.core.worker import run
 
-    run()
+    run(scheduler=False if args.no_scheduler else None)
     return 0
 
 
@@ -241,6 +241,11 @@ def main(argv: list[str] | None = None) -> None:
     p.set_defaults(func=serve)
 
     p = commands.add_parser("worker", help="run the background worker (Huey consumer)")
+    p.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not queue the periodic tasks (every worker but one, with several on Redis)",
+    )
     p.set_defaults(func=worker)
 
     p = commands.add_parser(

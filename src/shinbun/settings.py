@@ -247,6 +247,13 @@ HUEY = {
         # recommendation lists are CPU work (docs/PERFORMANCE.md, "My News"); "thread"
         # shares one core among them, with less memory.
         "worker_type": env_str("SHINBUN_WORKER_TYPE", "process"),
+        # Whether this worker queues the periodic tasks: with several workers on one
+        # Redis, one of them does (the others set it false), or each task is queued as
+        # many times as there are workers.
+        "periodic": env_bool("SHINBUN_WORKER_SCHEDULER", True),
+        # A task's lock (lock_task) held by a worker that was killed would keep the task
+        # from ever running again: a starting worker clears them.
+        "flush_locks": True,
     },
 }
 if HUEY["consumer"]["worker_type"] not in ("thread", "process"):

@@ -33,12 +33,22 @@ def watch_parent(stop_flag, parent: int) -> None:
             return
 
 
-def run() -> None:
+def consumer_config(*, scheduler: bool | None = None) -> ConsumerConfig:
+    """The consumer's options from the HUEY setting; ``scheduler``: whether it queues the
+    periodic tasks (default: SHINBUN_WORKER_SCHEDULER)."""
+    options = dict(settings.HUEY.get("consumer", {}))
+    if scheduler is not None:
+        options["periodic"] = scheduler
+    config = ConsumerConfig(**options)
+    config.validate()
+    return config
+
+
+def run(*, scheduler: bool | None = None) -> None:
     from huey.contrib.djhuey import HUEY
 
     autodiscover_modules("tasks")
-    config = ConsumerConfig(**settings.HUEY.get("consumer", {}))
-    config.validate()
+    config = consumer_config(scheduler=scheduler)
     # Huey's own log lines go through LOGGING in the settings (warnings and errors).
     consumer = HUEY.create_consumer(**config.values)
 
@@ -49,8 +59,9 @@ def run() -> None:
 
     os.register_at_fork(after_in_child=after_fork)
     log.info(
-        "background worker: %d %s worker(s) and the scheduler",
+        "background worker: %d %s worker(s), %s",
         config.workers,
         config.worker_type,
+        "queuing the periodic tasks" if config.periodic else "no periodic tasks",
     )
     consumer.run()

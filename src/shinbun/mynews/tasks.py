@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from shinbun.mynews import entries
 from shinbun.mynews.models import Target
@@ -26,6 +26,7 @@ def sync_entries_left() -> None:
 
 
 @db_periodic_task(crontab(minute="23", hour="4"))
+@lock_task("mynews-daily-upkeep")
 def daily_upkeep() -> None:
     """Targets nobody follows any more (for a day) leave percolation and take their
     entries with them (following again fills them anew); the others' article counts are

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from shinbun.core.queue import enqueue
 from shinbun.search import recommend
@@ -46,6 +46,7 @@ def refresh_in_background(article_ids: list[int]) -> int:
 
 
 @db_periodic_task(crontab(minute="17", hour="*/6"))
+@lock_task("search-refresh-recent")
 def refresh_recent_recommendations() -> None:
     """The archive keeps changing: recompute the lists of the last week's articles, whose
     pages are the ones read, so new related stories reach them."""
@@ -59,6 +60,7 @@ def refresh_recent_recommendations() -> None:
 
 
 @db_periodic_task(crontab(minute="41", hour="3"))
+@lock_task("search-refit-topics")  # one fit at a time, however many workers queue it
 def refit_topics() -> None:
     """Nightly: refit the topic model when the archive has grown by a quarter since the
     last one (or there is none yet and the archive is large enough), then queue the
