@@ -216,6 +216,27 @@ def test_the_page_shows_the_stored_list(archive, visitor, parse_html):
     assert published == sorted(published, reverse=True)
 
 
+def test_a_new_list_reaches_kept_pages_at_once(
+    archive, visitor, client_for, paid_member, settings, django_capture_on_commit_callbacks
+):
+    """A visitor's kept copy and a member's variant made before the list existed are made
+    again once it is stored, not after the page cache's TTL."""
+    from shinbun.newsroom.models import Article
+
+    settings.PAGE_CACHE_SECONDS = 3600
+    article = Article.objects.get(pk=next(iter(archive)))
+    member = client_for(paid_member)
+    for client in (visitor, member):
+        assert "おすすめの記事を準備しています。" in client.get(article.get_absolute_url()).text
+    with django_capture_on_commit_callbacks(execute=True):
+        picked = recommend.store_recommendations(article.pk)
+    assert picked
+    for client in (visitor, member):
+        page = client.get(article.get_absolute_url()).text
+        assert "おすすめの記事を準備しています。" not in page
+        assert Article.objects.get(pk=picked[0]).get_absolute_url() in page
+
+
 def test_the_vector_matrix_follows_new_and_changed_articles(
     archive, small_archives_get_topics, make, index
 ):

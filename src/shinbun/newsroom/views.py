@@ -23,6 +23,7 @@ from shinbun.newsroom.body import figure_keys
 from shinbun.newsroom.context_processors import site
 from shinbun.newsroom.models import Article, Column, Figure, Keyword, Section, Series
 from shinbun.newsroom.sharing import mailto_link, share_links
+from shinbun.search.recommend import cached_stamp as recommend_stamp
 from shinbun.search.recommend import recommendations_for
 from shinbun.think import services as think
 
@@ -304,6 +305,7 @@ def member_article(request, article_id: int):
         mynews.cached_marks(user.pk),
         mynews.cached_saved_article(user.pk, article_id),
         think.cached_stamp(article_id),
+        recommend_stamp(article_id),
         *([think.cached_may_post(user.pk)] if user.is_expert else []),
     )
     state = cached.value(article_state)
@@ -330,6 +332,7 @@ def member_article(request, article_id: int):
         None if meter is None else (meter.limit, meter.remaining),
         campaign_cta(cached=cached.value(campaign_state)),
         cached.value(think.cached_stamp(article_id)),  # Think!'s posts changed
+        cached.value(recommend_stamp(article_id)),  # こちらもおすすめ changed
         think.may_post(user, cached),  # an expert gets the form to post
     )
 

@@ -24,11 +24,16 @@ The result is stored (Recommendation rows); pages only read it.
 """
 
 import math
+import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from tqdm import tqdm
 
+from shinbun.core.cache import CachedState, forget
+from shinbun.core.pagecache import purge_paths
 from shinbun.newsroom.models import Article
 from shinbun.search import topics
 from shinbun.search.backends import backend
@@ -37,6 +42,7 @@ from shinbun.search.models import Recommendation, SearchDocument
 from shinbun.search.termstats import document_frequencies, idf, set_norms, term_weights
 
 COUNT = 5
+STAMP_SECONDS = 24 * 3600
 QUERY_TERMS = 60
 POSTINGS_PER_TERM = 2000
 CANDIDATES = 200
@@ -186,18 +192,43 @@ def recommend(article_id: int) -> list[Scored]:
 
 
 def store_recommendations(article_id: int) -> list[int]:
+    """Compute and keep the article's list; when it changed, the article's kept pages
+    (visitors' copies, members' variants through :func:`cached_stamp`) are made again."""
     picks = recommend(article_id)
     # Shown freshest first, as news readers expect.
     picks.sort(key=lambda s: s.sort_key, reverse=True)
+    picked = [s.article_id for s in picks]
     with transaction.atomic():
-        Recommendation.objects.filter(article_id=article_id).delete()
+        stored = Recommendation.objects.filter(article_id=article_id).order_by("rank")
+        changed = list(stored.values_list("recommended_id", flat=True)) != picked
+        stored.delete()
         Recommendation.objects.bulk_create(
             Recommendation(
                 article_id=article_id, recommended_id=s.article_id, rank=i, score=s.score
             )
             for i, s in enumerate(picks)
         )
-    return [s.article_id for s in picks]
+        if changed:
+            forget(_stamp_key(article_id))
+            transaction.on_commit(lambda: _purge_page(article_id))
+    return picked
+
+
+def _stamp_key(article_id: int) -> str:
+    return f"recommend:stamp:{article_id}"
+
+
+def cached_stamp(article_id: int) -> CachedState:
+    """A token that changes whenever the article's list does: part of the key of its
+    members' page variants."""
+    return CachedState(_stamp_key(article_id), lambda: uuid.uuid4().hex, STAMP_SECONDS)
+
+
+def _purge_page(article_id: int) -> None:
+    article = Article.objects.filter(pk=article_id).first()
+    if article is not None:
+        with translation.override(settings.LANGUAGE_CODE):  # the unprefixed path
+            purge_paths([article.get_absolute_url()])
 
 
 def refresh_all_recommendations(progress: bool = False) -> int:
