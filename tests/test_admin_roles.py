@@ -187,3 +187,46 @@ def test_the_demo_editor_and_operator_have_their_roles(db):
 def test_operators_edit_the_site_pages(client_for, editor, operator):
     assert client_for(operator).get("/admin/sitepages/sitepage/").status_code == 200
     assert client_for(editor).get("/admin/sitepages/sitepage/").status_code == 403
+
+
+def test_access_and_plan_changes_in_the_admin_are_audited(client_for, free_member):
+    """Who may do what, and what a plan costs, change with a row saying who changed it."""
+    from django.utils import timezone
+
+    from shinbun.members.models import AuditLog, Plan
+    from tests.test_admin import management
+
+    chief = User.objects.create_user("chief@example.jp", "x", is_staff=True)
+    chief.groups.add(Group.objects.get(name=roles.ADMINISTRATOR))
+    client = client_for(chief)
+    joined = timezone.localtime(free_member.date_joined)
+    form = {
+        "email": free_member.email,
+        "display_name": free_member.display_name,
+        "is_active": "on",
+        "is_staff": "on",
+        "groups": [Group.objects.get(name=roles.EDITOR).pk],
+        "date_joined_0": joined.strftime("%Y-%m-%d"),
+        "date_joined_1": joined.strftime("%H:%M:%S"),
+        **management("subscriptions"),
+    }
+    response = client.post(f"/admin/members/user/{free_member.pk}/change/", form)
+    assert response.status_code == 302, response.text[-2000:]
+    row = AuditLog.objects.get(action="member.access_changed")
+    assert row.actor == chief and row.subject == free_member
+    assert row.detail["is_staff"] == [False, True]
+    assert row.detail["groups"] == [[], [roles.EDITOR]]
+    client.post(f"/admin/members/user/{free_member.pk}/change/", form)  # the same again
+    assert AuditLog.objects.filter(action="member.access_changed").count() == 1
+
+    plan = Plan.objects.create(code="yearly", name="年額プラン", interval="year", price_jpy=19800)
+    chief.is_superuser = True
+    chief.save(update_fields=["is_superuser"])
+    changed = {"name": plan.name, "code": plan.code, "interval": "year", "price_jpy": "21780"}
+    changed |= {"is_active": "on", "position": "0"}
+    assert client.post(f"/admin/members/plan/{plan.pk}/change/", changed).status_code == 302
+    row = AuditLog.objects.get(action="plan.changed")
+    assert row.actor == chief and row.detail["price_jpy"] == 21780
+    assert row.detail["changed"] == ["price_jpy"]
+    assert client.post(f"/admin/members/plan/{plan.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert AuditLog.objects.get(action="plan.deleted").detail["plan"] == "yearly"

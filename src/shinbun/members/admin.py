@@ -125,6 +125,35 @@ class UserAdmin(PermissionsInJapanese, BaseUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def save_related(self, request, form, formsets, change):
+        """A change of what a person may do (active, staff, roles, ...) is audited, with
+        who made it; the groups are saved here, so the row is written after them."""
+        super().save_related(request, form, formsets, change)
+        changes = {
+            field: [_access_value(form.initial.get(field)), _access_value(form.cleaned_data[field])]
+            for field in form.changed_data
+            if field in ACCESS_FIELDS
+        }
+        if changes or not change:
+            services.audit(
+                "member.access_changed" if change else "member.created",
+                subject=form.instance,
+                actor=request.user,
+                reason=gettext("管理画面での編集"),
+                **changes,
+            )
+
+
+# What a person may do: a change of any of these is an access change (audited).
+ACCESS_FIELDS = ("is_active", "is_staff", "is_superuser", "is_expert", "groups", "user_permissions")
+
+
+def _access_value(value):
+    """A field's value as the audit log keeps it: roles and permissions by name."""
+    if value is None or isinstance(value, bool):
+        return value
+    return sorted(str(item) for item in value)
+
     def has_delete_permission(self, request, obj=None):
         if obj is not None and not may_manage(request.user, obj):
             return False
@@ -181,9 +210,39 @@ class MeterSettingAdmin(admin.ModelAdmin):
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
+    """A plan's price and availability are billing: every change is audited."""
+
     list_display = ["name", "code", "interval", "price_jpy", "is_active", "position"]
     list_editable = ["is_active", "position"]
     prepopulated_fields = {"code": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.audit(
+            "plan.changed" if change else "plan.created",
+            subject=None,
+            actor=request.user,
+            reason=gettext("管理画面での編集"),
+            plan=obj.code,
+            changed=sorted(form.changed_data),
+            price_jpy=obj.price_jpy,
+            interval=obj.interval,
+            is_active=obj.is_active,
+        )
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Plan.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        for code in queryset.values_list("code", flat=True):
+            services.audit(
+                "plan.deleted",
+                subject=None,
+                actor=request.user,
+                reason=gettext("管理画面での削除"),
+                plan=code,
+            )
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Campaign)
@@ -205,6 +264,22 @@ class CampaignAdmin(admin.ModelAdmin):
             ends_at=obj.ends_at,
             trial_days=obj.trial_days,
         )
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Campaign.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        for pk, name in queryset.values_list("pk", "name"):
+            services.audit(
+                "campaign.deleted",
+                subject=None,
+                actor=request.user,
+                reason=gettext("管理画面での削除"),
+                campaign=pk,
+                name=name,
+            )
+        super().delete_queryset(request, queryset)
+        cache.delete(campaigns.CAMPAIGN_CACHE_KEY)
 
 
 class ReceiptInline(admin.TabularInline):
