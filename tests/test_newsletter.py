@@ -10,6 +10,7 @@ from django.core import mail
 from shinbun.newsletter import services
 from shinbun.newsletter.models import Consent, Subscriber
 from tests.processes import free_port
+from tests.test_mail import parts
 
 SENT = (
     "入力いただいたメールアドレスにメールを送付しました。"
@@ -66,7 +67,9 @@ def test_sign_up_confirms_and_opens_the_article_in_that_browser(
     assert answer.status_code == 200 and answer.json()["message"] == SENT
     [message] = mail.outbox
     assert message.to == ["reader@example.jp"]
-    assert unlockable.headline in message.body
+    text, html = parts(message)
+    assert unlockable.headline in text and unlockable.headline in html
+    assert confirm_link(message) in html  # the same link in both parts
     link = path_of(confirm_link(message))
     # The link's page asks for a click (mail scanners open links); it confirms nothing.
     assert visitor.get(link).status_code == 200

@@ -15,6 +15,7 @@ from shinbun.newsletter import delivery, digest, services, tasks
 from shinbun.newsletter.models import Consent, Delivery, Edition, Subscriber
 from shinbun.newsroom import publishing
 from shinbun.newsroom.models import Article
+from tests.test_mail import parts
 
 PAID = Reader(ReaderKind.PAID, 1)
 MORNING = datetime(2026, 12, 8, 6, 31, tzinfo=JST)
@@ -78,9 +79,10 @@ def test_the_morning_digest_holds_what_arrived_since_yesterday(
     edition = Edition.objects.get(kind="digest")
     assert edition.status == "sent"
     [message] = [m for m in mail.outbox if m.to == [paid_member.email]]
-    assert "新しい記事" in message.body and "古い記事" not in message.body
-    assert f"https://news.example.jp{new.get_absolute_url()}" in message.body
-    assert "https://news.example.jp/mynews/" in message.body
+    for part in parts(message):  # the text and the HTML say the same
+        assert "新しい記事" in part and "古い記事" not in part
+        assert f"https://news.example.jp{new.get_absolute_url()}" in part
+        assert "https://news.example.jp/mynews/" in part
     headers = message.extra_headers
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     token = Subscriber.objects.get(kind="digest", user=paid_member).token
