@@ -155,6 +155,23 @@ def test_a_scheduled_article_reaches_my_news_when_it_is_released(paid_member, ma
         assert my_news_ids(paid_member) == [article.pk]
 
 
+def test_the_nightly_upkeep_drops_targets_nobody_follows(
+    paid_member, trialing_member, make, publish
+):
+    services.follow(paid_member, PAID, "word", "半導体")
+    services.follow(trialing_member, PAID, "word", "蓄電池")
+    new_article(make, publish, body_source="半導体と蓄電池の新工場。")
+    services.unfollow(trialing_member, target=Target.objects.get(label="蓄電池"))
+    Target.objects.update(article_count=7)  # as a failed task might leave it
+    assert entries.upkeep() == 0  # made today: its first follow may be on its way
+    assert Target.objects.count() == 2
+    assert set(Target.objects.values_list("article_count", flat=True)) == {1}
+    assert entries.upkeep(now=timezone.now() + timedelta(days=2)) == 1
+    assert list(Target.objects.values_list("label", flat=True)) == ["半導体"]
+    assert Entry.objects.filter(target__label="半導体").count() == 1
+    assert my_news_ids(paid_member) != []
+
+
 def test_an_article_matching_two_follows_is_listed_once(paid_member, make, publish):
     series = make.series()
     services.follow(paid_member, PAID, "series", series.slug)

@@ -279,6 +279,19 @@ def recount(target_ids) -> None:
     Target.objects.filter(pk__in=target_ids).update(article_count=Coalesce(Subquery(counted), 0))
 
 
+def upkeep(now=None) -> int:
+    """The nightly upkeep: targets nobody follows leave percolation and take their entries
+    with them (following again fills them anew), unless made in the last day (a target is
+    made a moment before its first follow); the others' article counts are counted again,
+    in case a failed task left one off. Returns how many targets were dropped."""
+    day_ago = (now or timezone.now()) - timedelta(days=1)
+    _total, deleted = Target.objects.filter(follows__isnull=True, created__lt=day_ago).delete()
+    ids = list(Target.objects.values_list("pk", flat=True))
+    for start in range(0, len(ids), 1000):
+        recount(ids[start : start + 1000])
+    return deleted.get(Target._meta.label, 0)
+
+
 def fill_new_target(target: Target, now=None) -> None:
     """The archive's articles of a target followed for the first time: those its tags
     name, and those whose text holds its forms (a word's, a keyword's name) of late."""
