@@ -99,9 +99,12 @@ def trialing_member(plans):  # 無料体験中の有料会員 (春割)
 def metered_out_member(db, make):  # 無料会員 who has read this month's paid articles
     user = User.objects.create_user("meter@example.jp", PASSWORD, display_name="上限 四郎")
     now = timezone.now()
-    month = meter_month(now)
+    # This month's reads and next month's: a test that runs across the month's end in
+    # Japan time still finds the member metered out.
+    months = {meter_month(now), meter_month(now + timedelta(days=1))}
     MeteredRead.objects.bulk_create(
         MeteredRead(user=user, article=make.article(access="paid"), month=month, read_at=now)
+        for month in months
         for _ in range(settings.METER_LIMIT)
     )
     return user
