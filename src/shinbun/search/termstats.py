@@ -6,13 +6,13 @@ search's matches with them; 自動検索 weighs words with them. This module imp
 the search models, so every one of those can import it.
 """
 
+import json
 import math
 from collections import Counter
 from itertools import chain
 from operator import itemgetter
 
 import numpy as np
-import orjson
 from django.db import connections, router
 
 from shinbun.search.models import SearchDocument, TermStat
@@ -57,7 +57,7 @@ def update_term_stats(added: list[SearchDocument], removed: list[SearchDocument]
         # do, and the JSON is written from the counter as it is (a third of the Python
         # time it took sorted).
         rows_from = "SELECT key, value FROM json_each(%s) WHERE true"
-        params = [orjson.dumps(delta).decode()]
+        params = [json.dumps(delta, ensure_ascii=False)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (form, df) {rows_from} "
