@@ -123,3 +123,41 @@ def test_home_and_article_exact_counts(visitor, make, django_assert_num_queries)
     # a page from the cache costs nothing
     with django_assert_num_queries(0):
         visitor.get(article.get_absolute_url())
+
+
+def test_a_members_lists_do_not_grow_with_what_they_hold(paid_member, make, client_for):
+    """My News, the saved lists, the follows and the account page (with its receipts) cost
+    the same queries for a member with a few items as for one with many."""
+    from shinbun.members.entitlements import Reader, ReaderKind
+    from shinbun.mynews import services as mynews
+
+    reader = Reader(ReaderKind.PAID, paid_member.pk)
+    client = client_for(paid_member)
+    series = make.series()
+
+    def hold(count):
+        for _ in range(count):
+            figure = make.figure()
+            article = make.article(series=series, body_source=f"本文。\n\n[[figure:{figure.key}]]")
+            mynews.save_article(paid_member, reader, article.pk)
+            mynews.save_figure(paid_member, reader, figure.pk, article.pk)
+            mynews.follow(paid_member, reader, "keyword", make.keyword().slug)
+        mynews.follow(paid_member, reader, "series", series.slug)
+
+    urls = [
+        "/mynews/",
+        "/saved/",
+        "/saved/figures/",
+        "/accounts/",
+        series.get_absolute_url(),
+        "/api/v1/mynews",
+        "/api/v1/follows",
+        "/api/v1/saved/articles",
+        "/api/v1/saved/figures",
+    ]
+    hold(2)
+    for url in urls:
+        client.get(url)  # what a process looks up once
+    few = {url: count_queries(client, url) for url in urls}
+    hold(25)
+    assert {url: count_queries(client, url) for url in urls} == few

@@ -112,7 +112,8 @@ def saved_articles(user, before: Cursor | None = None, size: int = 20):
 
 def saved_figures(user, before: Cursor | None = None, size: int = 20):
     """(saved figures newest saved first, each with its article if still visible; next)."""
-    saved = SavedFigure.objects.filter(user=user).select_related("figure", "article")
+    # The article with its section: the page and the API show both for each figure.
+    saved = SavedFigure.objects.filter(user=user).select_related("figure", "article__section")
     rows = list(_older(saved, before)[: size + 1])
     for row in rows:
         if row.article is not None and not row.article.is_visible:
