@@ -208,76 +208,79 @@ class MeterSettingAdmin(admin.ModelAdmin):
         services.set_meter_limit(obj.limit, by=request.user)
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """Saves and deletions in the admin leave an audit row (``<audit_name>.created``,
+    ``.changed`` with the fields changed, ``.deleted``), with who made them."""
+
+    audit_name = ""
+
+    def audit_detail(self, obj) -> dict:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.audit(
+            f"{self.audit_name}.changed" if change else f"{self.audit_name}.created",
+            subject=None,
+            actor=request.user,
+            reason=gettext("管理画面での編集"),
+            changed=sorted(form.changed_data),
+            **self.audit_detail(obj),
+        )
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, type(obj).objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.audit(
+                f"{self.audit_name}.deleted",
+                subject=None,
+                actor=request.user,
+                reason=gettext("管理画面での削除"),
+                **self.audit_detail(obj),
+            )
+        super().delete_queryset(request, queryset)
+
+
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(AuditedAdmin):
     """A plan's price and availability are billing: every change is audited."""
 
     list_display = ["name", "code", "interval", "price_jpy", "is_active", "position"]
     list_editable = ["is_active", "position"]
     prepopulated_fields = {"code": ["name"]}
+    audit_name = "plan"
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.audit(
-            "plan.changed" if change else "plan.created",
-            subject=None,
-            actor=request.user,
-            reason=gettext("管理画面での編集"),
-            plan=obj.code,
-            changed=sorted(form.changed_data),
-            price_jpy=obj.price_jpy,
-            interval=obj.interval,
-            is_active=obj.is_active,
-        )
-
-    def delete_model(self, request, obj):
-        self.delete_queryset(request, Plan.objects.filter(pk=obj.pk))
-
-    def delete_queryset(self, request, queryset):
-        for code in queryset.values_list("code", flat=True):
-            services.audit(
-                "plan.deleted",
-                subject=None,
-                actor=request.user,
-                reason=gettext("管理画面での削除"),
-                plan=code,
-            )
-        super().delete_queryset(request, queryset)
+    def audit_detail(self, obj) -> dict:
+        return {
+            "plan": obj.code,
+            "price_jpy": obj.price_jpy,
+            "interval": obj.interval,
+            "is_active": obj.is_active,
+        }
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(AuditedAdmin):
     list_display = ["name", "cta_text", "starts_at", "ends_at", "trial_days"]
     filter_horizontal = ["plans"]
+    audit_name = "campaign"
+
+    def audit_detail(self, obj) -> dict:
+        return {
+            "campaign": obj.pk,
+            "name": obj.name,
+            "starts_at": obj.starts_at,
+            "ends_at": obj.ends_at,
+            "trial_days": obj.trial_days,
+        }
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         cache.delete(campaigns.CAMPAIGN_CACHE_KEY)
-        services.audit(
-            "campaign.changed" if change else "campaign.created",
-            subject=None,
-            actor=request.user,
-            reason=_("管理画面での編集"),
-            campaign=obj.pk,
-            name=obj.name,
-            starts_at=obj.starts_at,
-            ends_at=obj.ends_at,
-            trial_days=obj.trial_days,
-        )
-
-    def delete_model(self, request, obj):
-        self.delete_queryset(request, Campaign.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        for pk, name in queryset.values_list("pk", "name"):
-            services.audit(
-                "campaign.deleted",
-                subject=None,
-                actor=request.user,
-                reason=gettext("管理画面での削除"),
-                campaign=pk,
-                name=name,
-            )
         super().delete_queryset(request, queryset)
         cache.delete(campaigns.CAMPAIGN_CACHE_KEY)
 
