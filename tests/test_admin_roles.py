@@ -230,3 +230,13 @@ def test_access_and_plan_changes_in_the_admin_are_audited(client_for, free_membe
     assert row.detail["changed"] == ["price_jpy"]
     assert client.post(f"/admin/members/plan/{plan.pk}/delete/", {"post": "yes"}).status_code == 302
     assert AuditLog.objects.get(action="plan.deleted").detail["plan"] == "yearly"
+
+
+def test_an_administrator_cannot_delete_a_superuser(client_for):
+    chief = User.objects.create_user("chief@example.jp", "x", is_staff=True)
+    chief.groups.add(Group.objects.get(name=roles.ADMINISTRATOR))
+    root = User.objects.create_superuser("root@example.jp", "x")
+    client = client_for(chief)
+    assert client.get(f"/admin/members/user/{root.pk}/delete/").status_code == 403
+    assert client.post(f"/admin/members/user/{root.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk=root.pk).exists()

@@ -143,6 +143,11 @@ class UserAdmin(PermissionsInJapanese, BaseUserAdmin):
                 **changes,
             )
 
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not may_manage(request.user, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 # What a person may do: a change of any of these is an access change (audited).
 ACCESS_FIELDS = ("is_active", "is_staff", "is_superuser", "is_expert", "groups", "user_permissions")
@@ -153,11 +158,6 @@ def _access_value(value):
     if value is None or isinstance(value, bool):
         return value
     return sorted(str(item) for item in value)
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and not may_manage(request.user, obj):
-            return False
-        return super().has_delete_permission(request, obj)
 
 
 def may_manage(actor, user) -> bool:
